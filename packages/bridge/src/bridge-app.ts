@@ -1,0 +1,41 @@
+import Fastify, { LogController } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { ServerConfig } from '@mcp-fleet/config';
+import { bridgePlugin } from './bridge-plugin.ts';
+import type { BridgeOptions } from './stdio-bridge.ts';
+
+/** A fastify app serving one bridge at the root, not yet listening. */
+export async function buildBridgeApp(options: BridgeOptions, app: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    logger: app.logger ?? { level: 'info' },
+    logController: new LogController({ disableRequestLogging: true }),
+    // The bridge answers 413 itself with its own limit.
+    bodyLimit: options.maxBodyBytes,
+    forceCloseConnections: true,
+  });
+  await fastify.register(bridgePlugin, options);
+  return fastify;
+}
+
+/** Bridge options for a configured stdio server. */
+export function bridgeOptionsFromServer(server: ServerConfig): BridgeOptions {
+  if (server.kind !== 'stdio' || server.command === undefined) {
+    throw new TypeError(`mcpServers.${server.name}: the bridge serves stdio servers (a "command"), not "url" servers`);
+  }
+  const publicOrigin = new URL(server.publicUrl).origin;
+  return {
+    name: server.name,
+    command: server.command,
+    args: server.args,
+    env: server.env,
+    cwd: server.cwd,
+    inheritEnv: server.inheritEnv,
+    isolation: server.isolation,
+    warmSpares: server.warmSpares,
+    maxSessions: server.maxSessions,
+    sessionIdleTimeoutMs: server.sessionIdleTimeoutMs,
+    killTimeoutMs: server.killTimeoutMs,
+    maxBodyBytes: server.maxBodyBytes,
+    allowedOrigins: [publicOrigin, ...server.allowedOrigins],
+  };
+}

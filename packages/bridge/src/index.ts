@@ -1,0 +1,9 @@
+// The bridge's public surface: serve one stdio MCP server over Streamable HTTP and HTTP+SSE.
+export { bridgePlugin } from './bridge-plugin.ts';
+export { StdioBridge } from './stdio-bridge.ts';
+export type { BridgeOptions, BridgeHealth } from './stdio-bridge.ts';
+export type { IdentifyHook } from './bridge-context.ts';
+export type { Identity } from './session.ts';
+export { BridgeError, errors } from './errors.ts';
+export { buildBridgeApp, bridgeOptionsFromServer } from './bridge-app.ts';
+export { STREAMABLE_HTTP_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';

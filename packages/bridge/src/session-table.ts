@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { errors } from './errors.ts';
+import { Session } from './session.ts';
+import type { Identity, SessionTransport } from './session.ts';
+import type { Upstream } from './upstream.ts';
+
+/**
+ * Live sessions by id. A session belongs to the subject that opened it: asked
+ * for by anyone else, it does not exist (404), so ids cannot be borrowed.
+ */
+export class SessionTable {
+  readonly #sessions = new Map<string, Session>();
+  readonly #maxSessions: number;
+  readonly #idleTimeoutMs: number;
+  readonly #eventLogCapacity: number;
+  readonly #openUpstream: (sessionId: string) => Upstream;
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(options: {
+    maxSessions: number;
+    idleTimeoutMs: number;
+    eventLogCapacity: number;
+    openUpstream: (sessionId: string) => Upstream;
+  }) {
+    this.#maxSessions = options.maxSessions;
+    this.#idleTimeoutMs = options.idleTimeoutMs;
+    this.#eventLogCapacity = options.eventLogCapacity;
+    this.#openUpstream = options.openUpstream;
+    this.#sweep = setInterval(() => this.#endIdle(), Math.max(50, Math.min(60_000, options.idleTimeoutMs / 4)));
+    this.#sweep.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  open(identity: Identity, transport: SessionTransport, protocolVersion: string): Session {
+    if (this.#sessions.size >= this.#maxSessions) throw errors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(this.#maxSessions));
+    const id = randomUUID();
+    const upstream = this.#openUpstream(id);
+    const session = new Session({ id, identity, transport, upstream, protocolVersion, eventLogCapacity: this.#eventLogCapacity });
+    this.#sessions.set(session.id, session);
+    session.onend = () => this.#sessions.delete(session.id);
+    return session;
+  }
+
+  /** The session with this id, if `identity` is the one it belongs to. */
+  get(id: string, identity: Identity): Session | undefined {
+    const session = this.#sessions.get(id);
+    if (!session || session.ended || session.identity.subject !== identity.subject) return undefined;
+    return session;
+  }
+
+  async closeAll(reason: string): Promise<void> {
+    clearInterval(this.#sweep);
+    await Promise.all([...this.#sessions.values()].map((session) => session.end(reason)));
+  }
+
+  #endIdle(): void {
+    const cutoff = Date.now() - this.#idleTimeoutMs;
+    for (const session of this.#sessions.values()) {
+      // A session with a request in flight or an open stream is in use, however quiet.
+      if (session.lastActivity < cutoff && session.inFlight === 0 && !session.standalone.open) {
+        void session.end(`idle for longer than ${Math.round(this.#idleTimeoutMs / 1000)} s`);
+      }
+    }
+  }
+}

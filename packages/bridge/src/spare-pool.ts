@@ -1,0 +1,98 @@
+import { ChildHealth, restartDelayMs } from './child-health.ts';
+import type { BridgeLogger } from './logger.ts';
+import { StdioChild } from './stdio-child.ts';
+import type { ChildCommand } from './stdio-child.ts';
+
+export interface ChildFactoryOptions {
+  name: string;
+  spec: ChildCommand;
+  log: BridgeLogger;
+  health: ChildHealth;
+  maxMessageBytes: number;
+  killTimeoutMs: number;
+}
+
+/**
+ * Children started ahead of need (session isolation), so that `initialize`
+ * does not wait for `npx` or Node to boot. A spare that dies while idle is a
+ * start failure: it is logged, shown in /health and retried with back-off.
+ */
+export class SparePool {
+  readonly #options: ChildFactoryOptions;
+  readonly #size: number;
+  readonly #idle = new Set<StdioChild>();
+  #spawned = 0;
+  #refillTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: ChildFactoryOptions & { size: number }) {
+    this.#options = options;
+    this.#size = options.size;
+  }
+
+  get idle(): number {
+    return this.#idle.size;
+  }
+
+  start(): void {
+    this.#refill();
+  }
+
+  /** A started child, idle until now; the pool starts a replacement. */
+  take(): StdioChild {
+    let child: StdioChild | undefined;
+    for (const spare of this.#idle) {
+      this.#idle.delete(spare);
+      if (spare.alive) {
+        child = spare;
+        break;
+      }
+    }
+    child ??= this.#spawn();
+    child.onexit = undefined;
+    setImmediate(() => this.#refill());
+    return child;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#refillTimer);
+    const spares = [...this.#idle];
+    this.#idle.clear();
+    await Promise.all(spares.map((child) => child.stop(this.#options.killTimeoutMs)));
+  }
+
+  #spawn(): StdioChild {
+    this.#spawned += 1;
+    return new StdioChild(this.#options.spec, {
+      label: `${this.#options.name}#${this.#spawned}`,
+      log: this.#options.log,
+      maxMessageBytes: this.#options.maxMessageBytes,
+    });
+  }
+
+  #refill(): void {
+    if (this.#stopped || this.#refillTimer) return;
+    while (this.#idle.size < this.#size) {
+      const spare = this.#spawn();
+      this.#idle.add(spare);
+      spare.onexit = (exit) => {
+        this.#idle.delete(spare);
+        if (this.#stopped) return;
+        const message = this.#options.health.recordUnexpectedExit(exit);
+        this.#options.log.error({ child: spare.label }, `${message} (idle spare)`);
+        this.#scheduleRefill();
+      };
+    }
+  }
+
+  #scheduleRefill(): void {
+    if (this.#stopped || this.#refillTimer) return;
+    const delay = restartDelayMs(this.#options.health.consecutiveStartFailures);
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined;
+      this.#refill();
+    }, delay);
+    this.#refillTimer.unref();
+  }
+}

@@ -1,0 +1,152 @@
+import type { IdentifyHook, BridgeContext } from './bridge-context.ts';
+import { ChildHealth } from './child-health.ts';
+import type { HealthState } from './child-health.ts';
+import { DedicatedUpstream } from './dedicated-upstream.ts';
+import { errors } from './errors.ts';
+import type { BridgeLogger } from './logger.ts';
+import type { Identity, Session, SessionTransport } from './session.ts';
+import { SessionTable } from './session-table.ts';
+import { SharedChild } from './shared-child.ts';
+import { SparePool } from './spare-pool.ts';
+import type { ChildCommand } from './stdio-child.ts';
+import type { Upstream } from './upstream.ts';
+
+export interface BridgeOptions extends ChildCommand {
+  /** The server's name, in logs, errors and /health. */
+  name: string;
+  isolation: 'session' | 'shared';
+  warmSpares: number;
+  maxSessions: number;
+  sessionIdleTimeoutMs: number;
+  killTimeoutMs: number;
+  maxBodyBytes: number;
+  /** Origins allowed besides loopback ones (the public origin belongs here). */
+  allowedOrigins: readonly string[];
+  identify?: IdentifyHook;
+  /** Comment lines on idle SSE streams, so proxies do not time them out. */
+  keepAliveMs?: number;
+  /** Events kept per session for Last-Event-ID replay. */
+  eventLogCapacity?: number;
+}
+
+export interface BridgeHealth {
+  state: HealthState;
+  server: string;
+  isolation: 'session' | 'shared';
+  sessions: number;
+  children: number;
+  spares: number;
+  crashes: number;
+  restarts: number;
+  lastChildError: { message: string; at: string } | null;
+}
+
+/** Local use without auth: everyone is the same anonymous subject. */
+const anonymous: IdentifyHook = () => ({ subject: 'anonymous' });
+
+/** How long a new session waits for a shared child that is still starting. */
+const SHARED_START_WAIT_MS = 15_000;
+
+/** One stdio MCP server served to many HTTP sessions: children, sessions and health. */
+export class StdioBridge implements BridgeContext {
+  readonly name: string;
+  readonly identify: IdentifyHook;
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly keepAliveMs: number;
+  readonly health: ChildHealth;
+  readonly #options: BridgeOptions;
+  readonly #sessions: SessionTable;
+  readonly #spares: SparePool | undefined;
+  readonly #shared: SharedChild | undefined;
+  #shuttingDown = false;
+
+  constructor(options: BridgeOptions, log: BridgeLogger) {
+    this.#options = options;
+    this.name = options.name;
+    this.identify = options.identify ?? anonymous;
+    this.allowedOrigins = new Set(options.allowedOrigins);
+    this.keepAliveMs = options.keepAliveMs ?? 25_000;
+    this.health = new ChildHealth(options.name);
+    const childOptions = {
+      name: options.name,
+      spec: options,
+      log,
+      health: this.health,
+      // A message may be as large as a request body, plus room for the server's framing.
+      maxMessageBytes: Math.max(options.maxBodyBytes * 4, 16 * 1024 * 1024),
+      killTimeoutMs: options.killTimeoutMs,
+    };
+    let openUpstream: (sessionId: string) => Upstream;
+    if (options.isolation === 'shared') {
+      const shared = new SharedChild(childOptions);
+      this.#shared = shared;
+      openUpstream = () => shared.attach();
+    } else {
+      const spares = new SparePool({ ...childOptions, size: options.warmSpares });
+      this.#spares = spares;
+      openUpstream = (sessionId) => {
+        const child = spares.take();
+        child.sessionId = sessionId;
+        return new DedicatedUpstream(child, { health: this.health, log, killTimeoutMs: options.killTimeoutMs, sessionId });
+      };
+    }
+    this.#sessions = new SessionTable({
+      maxSessions: options.maxSessions,
+      idleTimeoutMs: options.sessionIdleTimeoutMs,
+      eventLogCapacity: options.eventLogCapacity ?? 1000,
+      openUpstream,
+    });
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  start(): void {
+    this.#spares?.start();
+    this.#shared?.start();
+  }
+
+  async openSession(identity: Identity, transport: SessionTransport, protocolVersion: string): Promise<Session> {
+    if (this.#shared) {
+      try {
+        await this.#shared.ready(SHARED_START_WAIT_MS);
+      } catch (error) {
+        throw errors.BRIDGE_ERR_CHILD_DOWN(this.name, (error as Error).message);
+      }
+    }
+    return this.#sessions.open(identity, transport, protocolVersion);
+  }
+
+  findSession(id: string, identity: Identity): Session | undefined {
+    return this.#sessions.get(id, identity);
+  }
+
+  report(): BridgeHealth {
+    const sharedUp = this.#shared?.state === 'up';
+    const sessions = this.#sessions.size;
+    let state = this.health.state();
+    if (this.#shared && !sharedUp && state === 'ok') state = 'degraded';
+    return {
+      state,
+      server: this.name,
+      isolation: this.#options.isolation,
+      sessions,
+      children: this.#shared ? (sharedUp ? 1 : 0) : sessions + (this.#spares?.idle ?? 0),
+      spares: this.#spares?.idle ?? 0,
+      crashes: this.health.crashes,
+      restarts: this.health.restarts,
+      lastChildError: this.health.lastError ?? null,
+    };
+  }
+
+  /** Stops accepting, ends every session, and stops every child (TERM, then KILL after killTimeout). */
+  async stop(): Promise<void> {
+    this.#shuttingDown = true;
+    await Promise.all([
+      this.#sessions.closeAll('the server is shutting down'),
+      this.#spares?.stop(),
+      this.#shared?.stop(),
+    ]);
+  }
+}

@@ -1,0 +1,93 @@
+// Session isolation keeps each session's server state apart; shared isolation
+// lets every session see one server, with ids rewritten so they never collide.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBridge, servers } from '../../../test/support/bridge-server.ts';
+import { connectClient } from '../../../test/support/mcp-clients.ts';
+import { callTool, openSession } from '../../../test/support/raw-mcp.ts';
+
+const probe = new URL('../../../test/fixtures/probe-server.ts', import.meta.url).pathname;
+
+async function createAndSearch(origin: string): Promise<{ seenBySecond: boolean }> {
+  const first = await connectClient(origin, 'streamable-http');
+  await first.callTool({ name: 'create_entities', arguments: { entities: [{ name: 'Ada Lovelace', entityType: 'person', observations: ['wrote the first program'] }] } });
+  const second = await connectClient(origin, 'streamable-http');
+  const graph = await second.callTool({ name: 'read_graph', arguments: {} });
+  await Promise.all([first.close(), second.close()]);
+  return { seenBySecond: JSON.stringify(graph.content).includes('Ada Lovelace') };
+}
+
+describe('server-memory', () => {
+  test('session isolation: an entity created in session 1 is not visible in session 2', async (t) => {
+    // Each child gets its own memory file, as a per-session child should.
+    const bridge = await startBridge({
+      command: 'sh', args: ['-c', `MEMORY_FILE_PATH="$(mktemp -p "${mkdtempSync(join(tmpdir(), 'memory-'))}")" exec "${process.execPath}" "${servers.memory}"`],
+    });
+    t.after(() => bridge.close());
+    assert.deepEqual(await createAndSearch(bridge.origin), { seenBySecond: false });
+  });
+
+  test('shared isolation: the same entity is visible in session 2', async (t) => {
+    const bridge = await startBridge({
+      command: process.execPath, args: [servers.memory], isolation: 'shared',
+      env: { MEMORY_FILE_PATH: join(mkdtempSync(join(tmpdir(), 'memory-')), 'memory.jsonl') },
+    });
+    t.after(() => bridge.close());
+    assert.deepEqual(await createAndSearch(bridge.origin), { seenBySecond: true });
+  });
+});
+
+describe('shared isolation', () => {
+  test('two sessions using the same JSON-RPC ids get their own answers from one process', async (t) => {
+    const bridge = await startBridge({ command: process.execPath, args: [probe], isolation: 'shared' });
+    t.after(() => bridge.close());
+    const [a, b] = await Promise.all([openSession(bridge.url), openSession(bridge.url)]);
+    // Same id 7 in both sessions, answered out of order by the child.
+    const [slow, fast] = await Promise.all([
+      callTool(bridge.url, a, 'sleep', { ms: 300 }, 7),
+      callTool(bridge.url, b, 'whoami', {}, 7),
+    ]);
+    assert.equal(slow.id, 7);
+    assert.equal(slow.result.content[0].text, 'slept');
+    assert.equal(fast.id, 7);
+    const pidA = (await callTool(bridge.url, a, 'whoami', {}, 8)).result.content[0].text;
+    assert.equal(fast.result.content[0].text, pidA, 'one process serves both sessions');
+  });
+
+  test('a crashed shared child fails in-flight calls, answers 503 while down, and comes back', async (t) => {
+    const bridge = await startBridge({ command: process.execPath, args: [probe], isolation: 'shared' });
+    t.after(() => bridge.close());
+    const session = await openSession(bridge.url);
+    const before = (await callTool(bridge.url, session, 'whoami')).result.content[0].text;
+    const inFlight = callTool(bridge.url, session, 'sleep', { ms: 5000 }, 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const crash = await callTool(bridge.url, session, 'exit', { code: 7 }, 4);
+    assert.match(crash.error.message, /exited with code 7/);
+    const failed = await inFlight;
+    assert.match(failed.error.message, /exited with code 7.*being restarted/);
+
+    const down = await fetch(bridge.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }),
+    });
+    assert.equal(down.status, 503);
+    assert.match((await down.json() as { error: { message: string } }).error.message, /not running .*exited with code 7/);
+
+    const health = await (await fetch(`${bridge.origin}/health`)).json() as { state: string; lastChildError: { message: string } };
+    assert.equal(health.state, 'degraded');
+    assert.match(health.lastChildError.message, /exited with code 7/);
+
+    let after: string | undefined;
+    for (let attempt = 0; attempt < 50 && after === undefined; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const answer = await callTool(bridge.url, session, 'whoami', {}, 10 + attempt).catch(() => undefined);
+      after = answer?.result?.content?.[0]?.text;
+    }
+    assert.ok(after, 'the shared child was restarted and the session goes on');
+    assert.notEqual(after, before);
+  });
+});

@@ -1,0 +1,67 @@
+import { deepFreeze } from "./deep-freeze.ts";
+
+/** The config file read when neither `-c/--config` nor MCP_FLEET_CONFIG names one. */
+export const DEFAULT_CONFIG_FILE = "fleet.json";
+
+/** The environment variable that names the config file. */
+export const CONFIG_FILE_ENV = "MCP_FLEET_CONFIG";
+
+/** Every default of the fleet config. Each key's comment says what it is. */
+export const defaults = deepFreeze({
+  fleet: {
+    /* The address every sidecar listens on; Caddy in front of it terminates TLS. */
+    host: "127.0.0.1",
+    /* Server number `index` (in mcpServers order) listens on basePort + index unless it sets `port`. */
+    basePort: 8001,
+    /* Per-server signing keys and the embedded database; relative to the config file's directory. */
+    stateDir: "./state",
+    /* Proxies whose X-Forwarded-* headers are believed (IP or CIDR): only the local Caddy. */
+    trustedProxies: ["127.0.0.1/8", "::1/128"],
+    /* The public URL template when `domain` is set; `{domain}` is replaced by it. */
+    publicUrlWithDomain: "https://{name}.{domain}",
+    /* The public URL template without a domain: local runs, one port per server. */
+    publicUrlLocal: "http://127.0.0.1:{port}",
+    /* Token and session store: SQLite in stateDir, no extra service to run. */
+    storage: { kind: "sqlite" },
+    /* Caddy obtains a certificate for each NAME.DOMAIN on its first request. */
+    tls: { mode: "on_demand" },
+    /* /metrics is served only to trusted proxies and localhost, not to the internet. */
+    metrics: { public: false },
+    /* pino log level of the sidecars. */
+    logLevel: "info",
+  },
+  auth: {
+    /* Who may sign in: nobody until emails, domains or githubOrgs are listed, or anyone is true. */
+    allow: { emails: [], domains: [], githubOrgs: [], anyone: false },
+    /* Lifetime of an access token issued to an MCP client. */
+    accessTokenTtl: "1h",
+    /* Lifetime of a refresh token; signing in again is needed after it. */
+    refreshTokenTtl: "30d",
+    /* The ID token claim that holds the user's email for a generic OIDC provider. */
+    oidcEmailClaim: "email",
+  },
+  server: {
+    /* A command server's child gets the supervisor's environment plus its `env`. */
+    inheritEnv: true,
+    /* "session": one child process per MCP session; "shared": one child for all sessions. */
+    isolation: "session",
+    /* Children started ahead of time so a new session does not wait for a cold start. */
+    warmSpares: 1,
+    /* Concurrent MCP sessions a sidecar accepts before refusing new ones. */
+    maxSessions: 100,
+    /* A session with no request for this long is closed and its child stopped. */
+    sessionIdleTimeout: "30m",
+    /* After SIGTERM, a child gets this long before SIGKILL. */
+    killTimeout: "5s",
+    /* Largest accepted request body: 4 MiB. */
+    maxBodyBytes: 4 * 1024 * 1024,
+    /* Whether the signed-in user's identity is passed to the MCP server. */
+    forwardIdentity: false,
+    /* pm2 restarts a sidecar (with its children) above this memory. */
+    maxMemory: "512M",
+    /* Browser origins allowed to call the MCP endpoint; none by default. */
+    allowedOrigins: [],
+    /* A disabled server is validated but not started. */
+    disabled: false,
+  },
+} as const);

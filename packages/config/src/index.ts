@@ -1,0 +1,30 @@
+// The whole public surface of @mcp-fleet/config. Named exports only.
+export { loadConfig } from "./load.ts";
+export { parseConfig } from "./parse.ts";
+export { formatProblems } from "./format-problems.ts";
+export { ConfigError, ConfigErrorCode } from "./errors.ts";
+export type { ConfigErrorOptions, ConfigProblem } from "./errors.ts";
+export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, defaults } from "./defaults.ts";
+export type {
+  AllowList,
+  AuthConfig,
+  ConfigResult,
+  Env,
+  FleetConfig,
+  GithubProviderConfig,
+  GoogleProviderConfig,
+  Isolation,
+  LogLevel,
+  MetricsConfig,
+  OidcProviderConfig,
+  ParseOptions,
+  PasswordProviderConfig,
+  PasswordUserConfig,
+  ProvidersConfig,
+  ServerConfig,
+  ServerKind,
+  ServerTransport,
+  StorageConfig,
+  TlsConfig,
+  TlsMode,
+} from "./types.ts";

@@ -1,0 +1,68 @@
+import { dirname, resolve } from "node:path";
+import type { Context } from "./context.ts";
+import { report } from "./context.ts";
+import { defaults } from "./defaults.ts";
+import { describeValue } from "./describe-value.ts";
+import type { Fields } from "./fields.ts";
+import * as formats from "./formats.ts";
+import { AUTH_KEYS, normalizeAuth } from "./normalize-auth.ts";
+import { omitUndefined } from "./omit-undefined.ts";
+import type { FleetConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from "./types.ts";
+
+export const FLEET_KEYS = [
+  "domain", "publicUrl", "host", "basePort", "stateDir", "trustedProxies",
+  "auth", "storage", "tls", "metrics", "logLevel",
+];
+const TLS_MODES: readonly TlsMode[] = ["on_demand", "dns", "internal", "off"];
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Everything of FleetConfig but the servers. */
+export type FleetSettings = Omit<FleetConfig, "servers">;
+
+function readStorage(f: Fields, ctx: Context): StorageConfig {
+  const given = f.oneOf("kind", ["sqlite", "redis"]);
+  const kind = given ?? defaults.fleet.storage.kind;
+  if (kind === "redis") return { kind, url: f.string("url", { required: true, format: formats.redisUrl }) ?? "" };
+  const kindIsBad = given === undefined && f.has("kind");
+  if (f.has("url") && !kindIsBad) {
+    const where = f.at("url");
+    const found = describeValue(f.raw("url"), where, ctx);
+    report(ctx, where, "FLEET_ERR_CONFIG_BAD_VALUE", `expected no url with storage kind "sqlite" (url is for kind "redis"), got ${found}`);
+  }
+  return { kind };
+}
+
+function readTls(f: Fields): TlsConfig {
+  return omitUndefined({
+    mode: f.oneOf("mode", TLS_MODES) ?? defaults.fleet.tls.mode,
+    dnsProvider: f.string("dnsProvider", { format: formats.nonEmpty }),
+  });
+}
+
+function publicUrlTemplate(f: Fields, domain: string | undefined): string {
+  const given = f.string("publicUrl", { format: formats.nonEmpty });
+  if (given !== undefined) return given;
+  if (domain !== undefined) return defaults.fleet.publicUrlWithDomain.replace("{domain}", domain);
+  return defaults.fleet.publicUrlLocal;
+}
+
+/** The `fleet` object with defaults filled in; stateDir resolves against the config file's directory. */
+export function normalizeFleet(f: Fields, configFile: string, ctx: Context): FleetSettings {
+  const configDir = dirname(configFile);
+  const domain = f.string("domain", { format: formats.hostname })?.toLowerCase();
+  return omitUndefined({
+    configFile,
+    configDir,
+    domain,
+    host: f.string("host", { format: formats.listenHost }) ?? defaults.fleet.host,
+    basePort: f.integer("basePort", { min: 1, max: 65535 }) ?? defaults.fleet.basePort,
+    stateDir: resolve(configDir, f.string("stateDir", { format: formats.nonEmpty }) ?? defaults.fleet.stateDir),
+    trustedProxies: f.strings("trustedProxies", { format: formats.ipOrCidr }) ?? [...defaults.fleet.trustedProxies],
+    publicUrlTemplate: publicUrlTemplate(f, domain),
+    auth: normalizeAuth(f.object("auth", AUTH_KEYS), ctx),
+    storage: readStorage(f.object("storage", ["kind", "url"]), ctx),
+    tls: readTls(f.object("tls", ["mode", "dnsProvider"])),
+    metrics: { public: f.object("metrics", ["public"]).boolean("public") ?? defaults.fleet.metrics.public },
+    logLevel: f.oneOf("logLevel", LOG_LEVELS) ?? (defaults.fleet.logLevel as LogLevel),
+  });
+}

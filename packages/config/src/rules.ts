@@ -1,0 +1,115 @@
+import type { Context } from "./context.ts";
+import { report } from "./context.ts";
+import { describeValue } from "./describe-value.ts";
+import { joinPath } from "./json-path.ts";
+import { isEmptyAllow } from "./normalize-allow.ts";
+import type { ServerProvenance } from "./normalize-server.ts";
+import type { FleetConfig, ServerConfig } from "./types.ts";
+
+/** What every rule sees: the normalized config and where its values came from. */
+export type RuleInput = {
+  readonly config: FleetConfig;
+  readonly provenance: readonly ServerProvenance[];
+  readonly ctx: Context;
+};
+/** A rule records problems; it never throws and never stops the others. */
+export type Rule = (input: RuleInput) => void;
+
+const UPSTREAM_PROVIDERS = ["google", "github", "oidc"] as const;
+const EMPTY_ALLOW =
+  "an empty allow-list does not mean everyone: list emails/domains/githubOrgs or set allow.anyone: true";
+const serverPath = (server: ServerConfig, key: string) => joinPath(joinPath("mcpServers", server.name), key);
+
+/** An allow-list already reported as broken looks empty only because its bad entries were dropped. */
+function hasProblemUnder(ctx: Context, path: string): boolean {
+  return ctx.problems.some((problem) => problem.path === path || problem.path.startsWith(`${path}.`));
+}
+
+function portSource(server: ServerConfig, { config, provenance }: RuleInput): string {
+  if (provenance[server.index].explicitPort) return "";
+  return ` (fleet.basePort ${config.basePort} + index ${server.index})`;
+}
+
+export function checkPortRange(input: RuleInput): void {
+  for (const server of input.config.servers) {
+    if (server.port >= 1 && server.port <= 65535) continue;
+    const message = `expected a port from 1 to 65535, got ${server.port}${portSource(server, input)}`;
+    report(input.ctx, serverPath(server, "port"), "FLEET_ERR_CONFIG_PORT_RANGE", message);
+  }
+}
+
+export function checkPortConflicts(input: RuleInput): void {
+  const owners = new Map<number, ServerConfig>();
+  for (const server of input.config.servers) {
+    const owner = owners.get(server.port);
+    if (owner === undefined) {
+      owners.set(server.port, server);
+      continue;
+    }
+    const message = `port ${server.port}${portSource(server, input)} is already used by server "${owner.name}"${portSource(owner, input)}; expected a port of its own`;
+    report(input.ctx, serverPath(server, "port"), "FLEET_ERR_CONFIG_PORT_CONFLICT", message);
+  }
+}
+
+function publicUrlMistake(template: string, serverCount: number): string | undefined {
+  if (template.endsWith("/")) return "without a trailing slash";
+  if (/[?#]/.test(template)) return "without a query or fragment";
+  if (/\{(?!name\}|port\})[^}]*\}/.test(template)) return "with no placeholders but {name} and {port}";
+  if (serverCount > 1 && !/\{(name|port)\}/.test(template)) return "with {name} or {port}, so each server gets its own URL";
+  const sample = URL.parse(template.replaceAll("{name}", "name").replaceAll("{port}", "8001"));
+  if (sample?.protocol !== "http:" && sample?.protocol !== "https:") return 'of http(s) like "https://{name}.example.com"';
+  return undefined;
+}
+
+export function checkPublicUrl({ config, ctx }: RuleInput): void {
+  const mistake = publicUrlMistake(config.publicUrlTemplate, config.servers.length);
+  if (mistake === undefined) return;
+  const found = describeValue(config.publicUrlTemplate, "fleet.publicUrl", ctx);
+  report(ctx, "fleet.publicUrl", "FLEET_ERR_CONFIG_PUBLIC_URL", `expected a URL template ${mistake}, got ${found}`);
+}
+
+/** With google/github/oidc configured, every allow-list in use must let someone in. */
+export function checkEmptyAllowLists({ config, provenance, ctx }: RuleInput): void {
+  const upstream = UPSTREAM_PROVIDERS.filter((name) => config.auth.providers[name] !== undefined);
+  if (upstream.length === 0) return;
+  const because = ` (${upstream.join(", ")} ${upstream.length === 1 ? "is" : "are"} configured)`;
+  const inheriting = config.servers.filter((server) => provenance[server.index].allowOverride === undefined);
+  const fleetBroken = hasProblemUnder(ctx, "fleet.auth.allow");
+  if (inheriting.length > 0 && isEmptyAllow(config.auth.allow) && !fleetBroken) {
+    report(ctx, "fleet.auth.allow", "FLEET_ERR_CONFIG_EMPTY_ALLOW", EMPTY_ALLOW + because);
+  }
+  for (const server of config.servers) {
+    const path = serverPath(server, "allow");
+    if (provenance[server.index].allowOverride === undefined || !isEmptyAllow(server.allow)) continue;
+    if (fleetBroken || hasProblemUnder(ctx, path)) continue;
+    report(ctx, path, "FLEET_ERR_CONFIG_EMPTY_ALLOW", `${EMPTY_ALLOW} (after merging fleet.auth.allow)${because}`);
+  }
+}
+
+export function checkGithubOrgsProvider({ config, provenance, ctx }: RuleInput): void {
+  if (config.auth.providers.github !== undefined) return;
+  const message = "expected a github provider in fleet.auth.providers when githubOrgs is set, got none";
+  if (config.auth.allow.githubOrgs.length > 0) {
+    report(ctx, "fleet.auth.allow.githubOrgs", "FLEET_ERR_CONFIG_GITHUB_ORGS", message);
+  }
+  for (const server of config.servers) {
+    if ((provenance[server.index].allowOverride?.githubOrgs?.length ?? 0) === 0) continue;
+    report(ctx, joinPath(serverPath(server, "allow"), "githubOrgs"), "FLEET_ERR_CONFIG_GITHUB_ORGS", message);
+  }
+}
+
+export function checkTlsDnsProvider({ config, ctx }: RuleInput): void {
+  if (config.tls.mode !== "dns" || config.tls.dnsProvider !== undefined) return;
+  const message = 'expected a DNS provider (e.g. "cloudflare") when tls.mode is "dns", got nothing';
+  report(ctx, "fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS", message);
+}
+
+/** Run in order after normalization; each one checks one thing across the whole config. */
+export const rules: readonly Rule[] = [
+  checkPortRange,
+  checkPortConflicts,
+  checkPublicUrl,
+  checkEmptyAllowLists,
+  checkGithubOrgsProvider,
+  checkTlsDnsProvider,
+];

@@ -1,0 +1,126 @@
+import type { ConfigProblem } from "./errors.ts";
+
+/** The environment `${VAR}` references expand from; `process.env` fits. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Who may sign in. An empty list never means everyone: that is `anyone: true`. */
+export type AllowList = {
+  readonly emails: readonly string[];
+  readonly domains: readonly string[];
+  /** "org" or "org:team". */
+  readonly githubOrgs: readonly string[];
+  readonly anyone: boolean;
+};
+
+export type GoogleProviderConfig = {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly hostedDomain?: string;
+};
+
+export type GithubProviderConfig = { readonly clientId: string; readonly clientSecret: string };
+
+export type OidcProviderConfig = {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly emailClaim: string;
+  /** Shown on the sign-in button. */
+  readonly name?: string;
+};
+
+export type PasswordUserConfig = { readonly passwordHash: string; readonly email?: string };
+
+export type PasswordProviderConfig = { readonly users: Readonly<Record<string, PasswordUserConfig>> };
+
+/** Only the configured providers are present. */
+export type ProvidersConfig = {
+  readonly google?: GoogleProviderConfig;
+  readonly github?: GithubProviderConfig;
+  readonly oidc?: OidcProviderConfig;
+  readonly password?: PasswordProviderConfig;
+};
+
+export type AuthConfig = {
+  readonly providers: ProvidersConfig;
+  readonly allow: AllowList;
+  readonly accessTokenTtlMs: number;
+  readonly refreshTokenTtlMs: number;
+};
+
+export type StorageConfig = { readonly kind: "sqlite" } | { readonly kind: "redis"; readonly url: string };
+
+export type TlsMode = "on_demand" | "dns" | "internal" | "off";
+export type TlsConfig = { readonly mode: TlsMode; readonly dnsProvider?: string };
+export type MetricsConfig = { readonly public: boolean };
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export type Isolation = "session" | "shared";
+/** "stdio": a `command` run as a child; "http": a `url` forwarded to. */
+export type ServerKind = "stdio" | "http";
+/** The wire format towards the MCP server: the `type` key, or inferred ("http" means streamable-http). */
+export type ServerTransport = "stdio" | "streamable-http" | "sse";
+
+export type ServerConfig = {
+  readonly name: string;
+  /** Position in mcpServers. */
+  readonly index: number;
+  readonly kind: ServerKind;
+  readonly transport: ServerTransport;
+  readonly command?: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Absolute (resolved against the config file's directory). */
+  readonly cwd?: string;
+  readonly inheritEnv: boolean;
+  readonly url?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly port: number;
+  readonly host: string;
+  /** fleet.publicUrl with {name} and {port} filled in, no trailing slash. */
+  readonly publicUrl: string;
+  readonly isolation: Isolation;
+  readonly warmSpares: number;
+  readonly maxSessions: number;
+  readonly sessionIdleTimeoutMs: number;
+  readonly killTimeoutMs: number;
+  readonly maxBodyBytes: number;
+  /** fleet.auth.allow with this server's `allow` keys laid over it. */
+  readonly allow: AllowList;
+  readonly forwardIdentity: boolean;
+  readonly maxMemory: string;
+  readonly allowedOrigins: readonly string[];
+  readonly description?: string;
+  readonly disabled: boolean;
+};
+
+export type FleetConfig = {
+  /** Absolute path of the config file. */
+  readonly configFile: string;
+  readonly configDir: string;
+  readonly domain?: string;
+  readonly host: string;
+  readonly basePort: number;
+  /** Absolute. */
+  readonly stateDir: string;
+  readonly trustedProxies: readonly string[];
+  /** The URL template with {name} and/or {port}. */
+  readonly publicUrlTemplate: string;
+  readonly auth: AuthConfig;
+  readonly storage: StorageConfig;
+  readonly tls: TlsConfig;
+  readonly metrics: MetricsConfig;
+  readonly logLevel: LogLevel;
+  readonly servers: readonly ServerConfig[];
+};
+
+/** A valid, deeply frozen config, or every problem found. */
+export type ConfigResult =
+  | { readonly config: FleetConfig; readonly problems: readonly [] }
+  | { readonly config: undefined; readonly problems: readonly ConfigProblem[] };
+
+export type ParseOptions = {
+  /** Where the JSON came from; stateDir and cwd resolve against its directory. Default ./fleet.json. */
+  readonly configFile?: string;
+  /** Default process.env. */
+  readonly env?: Env;
+};

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseConfig } from "../src/index.ts";
+import { minimalConfig } from "./full-config.ts";
+
+const parse = (raw: unknown) => parseConfig(raw, { env: {} });
+const lines = (raw: unknown) => parse(raw).problems.map((p) => `${p.path}: ${p.message}`);
+const codes = (raw: unknown) => parse(raw).problems.map((p) => [p.path, p.code]);
+const google = { clientId: "id", clientSecret: "secret" };
+
+test("two servers on the same explicit port: the problem names both", () => {
+  const raw = { mcpServers: { a: { command: "x", port: 9000 }, b: { command: "y", port: 9000 } } };
+  assert.deepEqual(lines(raw), ['mcpServers.b.port: port 9000 is already used by server "a"; expected a port of its own']);
+  assert.deepEqual(codes(raw), [["mcpServers.b.port", "FLEET_ERR_CONFIG_PORT_CONFLICT"]]);
+});
+
+test("an explicit port colliding with a derived one names both and says how it was derived", () => {
+  const raw = { mcpServers: { a: { command: "x" }, b: { command: "y", port: 8001 } } };
+  assert.deepEqual(lines(raw), [
+    'mcpServers.b.port: port 8001 is already used by server "a" (fleet.basePort 8001 + index 0); expected a port of its own',
+  ]);
+});
+
+test("a port outside 1..65535 is a problem, explicit or derived", () => {
+  assert.deepEqual(codes({ mcpServers: { a: { command: "x", port: 70000 } } }), [["mcpServers.a.port", "FLEET_ERR_CONFIG_PORT_RANGE"]]);
+  assert.deepEqual(codes({ mcpServers: { a: { command: "x", port: 0 } } }), [["mcpServers.a.port", "FLEET_ERR_CONFIG_PORT_RANGE"]]);
+  const derived = { fleet: { basePort: 65535 }, mcpServers: { a: { command: "x" }, b: { command: "y" } } };
+  assert.deepEqual(lines(derived), ["mcpServers.b.port: expected a port from 1 to 65535, got 65536 (fleet.basePort 65535 + index 1)"]);
+  assert.deepEqual(codes({ fleet: { basePort: 0 }, mcpServers: { a: { command: "x" } } }), [["fleet.basePort", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+});
+
+test("an upstream provider with an empty fleet allow-list is a problem", () => {
+  const message =
+    "fleet.auth.allow: an empty allow-list does not mean everyone: list emails/domains/githubOrgs or set allow.anyone: true (google is configured)";
+  assert.deepEqual(lines(minimalConfig({ auth: { providers: { google } } })), [message]);
+  const oidc = { issuer: "https://idp.example.com", clientId: "c" };
+  const both = lines(minimalConfig({ auth: { providers: { github: google, oidc }, allow: { emails: [], domains: [] } } }));
+  assert.match(both[0], /^fleet\.auth\.allow: an empty allow-list does not mean everyone.*\(github, oidc are configured\)$/);
+});
+
+test("an allow-list emptied only by broken entries is not reported twice", () => {
+  const fleet = { auth: { providers: { google }, allow: { emails: ["${MCP_ALLOWED_USERS}"] } } };
+  assert.deepEqual(lines(minimalConfig(fleet)), ["fleet.auth.allow.emails[0]: environment variable MCP_ALLOWED_USERS is not set"]);
+});
+
+test("allow.anyone: true, or any entry, satisfies the rule", () => {
+  assert.deepEqual(lines(minimalConfig({ auth: { providers: { google }, allow: { anyone: true } } })), []);
+  assert.deepEqual(lines(minimalConfig({ auth: { providers: { google }, allow: { domains: ["example.com"] } } })), []);
+});
+
+test("a server's allow, merged per key over the fleet's, must not be empty either", () => {
+  const fleet = { auth: { providers: { google }, allow: { emails: ["a@example.com"] } } };
+  assert.deepEqual(codes(minimalConfig(fleet, { allow: { emails: [] } })), [["mcpServers.alpha.allow", "FLEET_ERR_CONFIG_EMPTY_ALLOW"]]);
+  assert.deepEqual(lines(minimalConfig(fleet, { allow: { domains: [] } })), [], "emails still come from the fleet");
+  const emptyFleet = { auth: { providers: { google } } };
+  assert.deepEqual(lines(minimalConfig(emptyFleet, { allow: { anyone: true } })), [], "the empty fleet list is not used");
+});
+
+test("a password-only fleet with an empty allow-list lets its listed users in: not a problem", () => {
+  const fleet = { auth: { providers: { password: { users: { alice: { passwordHash: "scrypt$abc" } } } } } };
+  assert.deepEqual(lines(minimalConfig(fleet)), []);
+});
+
+test("githubOrgs without a github provider is a problem, fleet-wide or per server", () => {
+  const fleet = { auth: { providers: { google }, allow: { githubOrgs: ["acme:platform"] } } };
+  assert.deepEqual(lines(minimalConfig(fleet, { allow: { githubOrgs: ["acme"] } })), [
+    "fleet.auth.allow.githubOrgs: expected a github provider in fleet.auth.providers when githubOrgs is set, got none",
+    "mcpServers.alpha.allow.githubOrgs: expected a github provider in fleet.auth.providers when githubOrgs is set, got none",
+  ]);
+  const withGithub = { auth: { providers: { github: google }, allow: { githubOrgs: ["acme:platform"] } } };
+  assert.deepEqual(lines(minimalConfig(withGithub)), []);
+  assert.deepEqual(codes(minimalConfig({ auth: { providers: { github: google }, allow: { githubOrgs: ["a:b:c"] } } })), [
+    ["fleet.auth.allow.githubOrgs[0]", "FLEET_ERR_CONFIG_BAD_VALUE"],
+  ]);
+});
+
+test('tls.mode "dns" needs a dnsProvider', () => {
+  assert.deepEqual(codes(minimalConfig({ tls: { mode: "dns" } })), [["fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS"]]);
+  const ok = parse(minimalConfig({ tls: { mode: "dns", dnsProvider: "cloudflare" } }));
+  assert.deepEqual(ok.config?.tls, { mode: "dns", dnsProvider: "cloudflare" });
+});
+
+test("publicUrl must have no trailing slash or query, and give each server its own URL", () => {
+  const problem = (publicUrl: string, servers = 1) => {
+    const mcpServers = Object.fromEntries(Array.from({ length: servers }, (_, i) => [`s${i}`, { command: "x" }]));
+    return lines({ fleet: { publicUrl }, mcpServers });
+  };
+  assert.deepEqual(problem("https://{name}.example.com/"), [
+    'fleet.publicUrl: expected a URL template without a trailing slash, got "https://{name}.example.com/"',
+  ]);
+  assert.deepEqual(problem("https://{name}.example.com?x=1"), [
+    'fleet.publicUrl: expected a URL template without a query or fragment, got "https://{name}.example.com?x=1"',
+  ]);
+  assert.match(problem("https://mcp.example.com", 2)[0], /with \{name\} or \{port\}/);
+  assert.match(problem("https://{server}.example.com")[0], /no placeholders but \{name\} and \{port\}/);
+  assert.match(problem("ftp://{name}.example.com")[0], /of http\(s\)/);
+  assert.deepEqual(problem("https://mcp.example.com"), [], "one server may use a fixed URL");
+  const local = parse({ fleet: { publicUrl: "http://localhost:{port}/{name}" }, mcpServers: { a: { command: "x" } } });
+  assert.equal(local.config?.servers[0].publicUrl, "http://localhost:8001/a");
+});
+
+test("storage: redis needs a redis:// or rediss:// url; sqlite takes none", () => {
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis" } })), [["fleet.storage.url", "FLEET_ERR_CONFIG_REQUIRED"]]);
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis", url: "http://x" } })), [["fleet.storage.url", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  assert.deepEqual(codes(minimalConfig({ storage: { url: "redis://x" } })), [["fleet.storage.url", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  const ok = parse(minimalConfig({ storage: { kind: "redis", url: "rediss://cache.internal:6380" } }));
+  assert.deepEqual(ok.config?.storage, { kind: "redis", url: "rediss://cache.internal:6380" });
+});
+
+test("password users need a scrypt$ hash; providers need their required keys", () => {
+  const fleet = {
+    auth: {
+      providers: { oidc: { clientId: "c" }, github: {}, password: { users: { "bad name": { email: "x" } } } },
+      allow: { anyone: true },
+    },
+  };
+  assert.deepEqual(codes(minimalConfig(fleet)), [
+    ["fleet.auth.providers.github.clientId", "FLEET_ERR_CONFIG_REQUIRED"],
+    ["fleet.auth.providers.github.clientSecret", "FLEET_ERR_CONFIG_REQUIRED"],
+    ["fleet.auth.providers.oidc.issuer", "FLEET_ERR_CONFIG_REQUIRED"],
+    ['fleet.auth.providers.password.users["bad name"]', "FLEET_ERR_CONFIG_BAD_VALUE"],
+    ['fleet.auth.providers.password.users["bad name"].passwordHash', "FLEET_ERR_CONFIG_REQUIRED"],
+    ['fleet.auth.providers.password.users["bad name"].email', "FLEET_ERR_CONFIG_BAD_VALUE"],
+  ]);
+});
