@@ -6,6 +6,8 @@
 export class LineReader {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** After an overflow, the rest of that line is skipped up to its newline. */
+  #discarding = false;
   readonly #maxLineBytes: number;
   readonly #online: (line: string) => void;
   readonly #onoverflow: (bytes: number) => void;
@@ -26,17 +28,19 @@ export class LineReader {
         : Buffer.concat([...this.#chunks, piece]).toString('utf8');
       this.#chunks = [];
       this.#buffered = 0;
-      this.#emit(line);
+      if (this.#discarding) this.#discarding = false;
+      else this.#emit(line);
       start = newline + 1;
       newline = chunk.indexOf(10, start);
     }
-    if (start < chunk.length) {
+    if (start < chunk.length && !this.#discarding) {
       this.#chunks.push(chunk.subarray(start));
       this.#buffered += chunk.length - start;
       if (this.#buffered > this.#maxLineBytes) {
         this.#onoverflow(this.#buffered);
         this.#chunks = [];
         this.#buffered = 0;
+        this.#discarding = true;
       }
     }
   }

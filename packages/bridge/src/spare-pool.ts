@@ -12,6 +12,8 @@ export interface ChildFactoryOptions {
   killTimeoutMs: number;
 }
 
+const REFILL_DELAY_MS = 100;
+
 /**
  * Children started ahead of need (session isolation), so that `initialize`
  * does not wait for `npx` or Node to boot. A spare that dies while idle is a
@@ -50,7 +52,9 @@ export class SparePool {
     }
     child ??= this.#spawn();
     child.onexit = undefined;
-    setImmediate(() => this.#refill());
+    // Booting the replacement right away would compete for the CPU with the child
+    // that is answering this initialize; start it just after.
+    setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref();
     return child;
   }
 

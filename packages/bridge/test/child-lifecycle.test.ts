@@ -5,22 +5,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { startBridge } from '../../../test/support/bridge-server.ts';
+import { freePort } from '../../../test/support/free-port.ts';
 import { processesWith, waitFor } from '../../../test/support/processes.ts';
 import { callTool, initializeRequest, openSession, post, readJsonRpc } from '../../../test/support/raw-mcp.ts';
 
 const probe = new URL('../../../test/fixtures/probe-server.ts', import.meta.url).pathname;
 const bridgeMain = new URL('../src/main.ts', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
 
 test('a child killed mid-call fails the call within 100 ms; its session is gone; a new one works', async (t) => {
   const bridge = await startBridge({ command: process.execPath, args: [probe] });
@@ -112,8 +103,7 @@ test('SIGTERM: a child that ignores TERM and stdin is killed after killTimeout',
   const url = `http://127.0.0.1:${port}/mcp`;
   await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false), { timeoutMs: 10_000, what: 'the bridge to listen' });
   await openSession(url);
-  const children = processesWith(marker).filter((pid) => pid !== bridge.pid);
-  assert.equal(children.length, 2, 'a session child and a spare');
+  await waitFor(() => processesWith(marker).filter((pid) => pid !== bridge.pid).length === 2, { timeoutMs: 5_000, what: 'a session child and a refilled spare' });
   const stoppedAt = Date.now();
   bridge.kill('SIGTERM');
   await once(bridge, 'exit');

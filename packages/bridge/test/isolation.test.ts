@@ -13,11 +13,18 @@ const probe = new URL('../../../test/fixtures/probe-server.ts', import.meta.url)
 
 async function createAndSearch(origin: string): Promise<{ seenBySecond: boolean }> {
   const first = await connectClient(origin, 'streamable-http');
-  await first.callTool({ name: 'create_entities', arguments: { entities: [{ name: 'Ada Lovelace', entityType: 'person', observations: ['wrote the first program'] }] } });
-  const second = await connectClient(origin, 'streamable-http');
-  const graph = await second.callTool({ name: 'read_graph', arguments: {} });
-  await Promise.all([first.close(), second.close()]);
-  return { seenBySecond: JSON.stringify(graph.content).includes('Ada Lovelace') };
+  try {
+    await first.callTool({ name: 'create_entities', arguments: { entities: [{ name: 'Ada Lovelace', entityType: 'person', observations: ['wrote the first program'] }] } });
+    const second = await connectClient(origin, 'streamable-http');
+    try {
+      const graph = await second.callTool({ name: 'read_graph', arguments: {} });
+      return { seenBySecond: JSON.stringify(graph.content).includes('Ada Lovelace') };
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await first.close();
+  }
 }
 
 describe('server-memory', () => {

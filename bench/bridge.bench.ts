@@ -1,0 +1,457 @@
+// Benchmark: our bridge against supergateway and a bare forwarder, on this machine.
+//   npm run bench   (= node bench/bridge.bench.ts)
+// All servers run side by side and the echo measurements are interleaved in rounds
+// (order rotated each round), so that load from other work on the machine falls on
+// every target alike. Prints figures, ratios and a verdict per goal; exits 1 only
+// when something failed to run.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { Agent } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { summarize } from './latency-stats.ts';
+import type { Summary } from './latency-stats.ts';
+import { freePort, waitForPort } from './local-port.ts';
+import { rssKiB, treeMemory } from './process-memory.ts';
+import type { TreeMemory } from './process-memory.ts';
+import { RawMcpClient, keepAliveAgent } from './raw-client.ts';
+import { killMarkedProcesses } from './run-marker.ts';
+import { checkedEcho, concurrentEcho, concurrentSlowCalls, initializeLatency, sequentialEcho } from './scenarios.ts';
+import type { InitializeResult, SlowCallsResult } from './scenarios.ts';
+import { logTail, startServer, stopServer } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
+import { firstInitializeMs } from './stdio-initialize.ts';
+import { markdownTable } from './text-table.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const NODE = process.execPath;
+const EVERYTHING = ['node_modules/@modelcontextprotocol/server-everything/dist/index.js', 'stdio'];
+
+const ROUNDS = 4;
+/** Per target and round, after one unrecorded warm-up round (500 sequential calls, then 1 s at 32 in flight). */
+const SEQ = { warmupRoundCalls: 500, warmup: 20, calls: 500, maxMs: 10_000 };
+const CONCURRENT = { concurrency: 32, maxCalls: 5_000, maxMs: 1_000, warmupMs: 250 };
+const SLOW = { count: 50, durationSeconds: 1 };
+const INIT = { sessions: 15, warmGapMs: 1_000, coldGapMs: 300 };
+const CHILD_ALONE = { samples: 5, settleMs: 1_000 };
+const MEMORY_SESSIONS = 20;
+const WATCHDOG_MS = 240_000;
+
+const GOALS = { seqVsBare: 1.15, seqVsSupergateway: 0.7, throughputVsSupergateway: 2.5, slowWallMs: 1_200, warmInitMs: 20 };
+
+type TargetKey = 'bare' | 'supergateway' | 'supergatewayQuiet' | 'bridge';
+
+interface Target {
+  key: TargetKey;
+  label: string;
+  command: string;
+  args: (port: number) => string[];
+  reference?: boolean;
+  port?: number;
+  server?: ServerProcess;
+  agent?: Agent;
+  client?: RawMcpClient;
+  seqSamplesUs: number[];
+  roundMedianUs: number[];
+  roundCallsPerSecond: number[];
+  completed: number;
+  elapsedMs: number;
+  errors: number;
+  firstError?: string;
+  slow?: SlowCallsResult;
+  /** RSS of the server process itself (children apart), once started and after the echo rounds. */
+  rssStartKiB?: number;
+  rssAfterKiB?: number;
+}
+
+interface BridgeHealth {
+  sessions: number;
+  children: number;
+  spares?: number;
+}
+
+const bridgeArgs = (port: number, spares: number) =>
+  ['packages/bridge/src/main.ts', '--host', '127.0.0.1', '--port', String(port), '--warm-spares', String(spares), '--', NODE, ...EVERYTHING];
+const supergatewayArgs = (port: number) =>
+  ['--stdio', `${NODE} ${EVERYTHING.join(' ')}`, '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port)];
+
+const target = (key: TargetKey, label: string, command: string, args: (port: number) => string[], reference = false): Target =>
+  ({ key, label, command, args, reference, seqSamplesUs: [], roundMedianUs: [], roundCallsPerSecond: [], completed: 0, elapsedMs: 0, errors: 0 });
+
+const TARGETS: Target[] = [
+  target('bare', 'bare forwarder', NODE, (port) => ['bench/bare-forwarder.ts', String(port), '--', NODE, ...EVERYTHING]),
+  target('supergateway', 'supergateway', 'node_modules/.bin/supergateway', supergatewayArgs),
+  target('supergatewayQuiet', 'supergateway --logLevel none', 'node_modules/.bin/supergateway', (port) => [...supergatewayArgs(port), '--logLevel', 'none'], true),
+  target('bridge', 'bridge', NODE, (port) => bridgeArgs(port, 1)),
+];
+const byKey = (key: TargetKey) => TARGETS.find((candidate) => candidate.key === key) as Target;
+
+const logDir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-'));
+const running = new Set<ServerProcess>();
+const agents = new Set<Agent>();
+const notes: string[] = [];
+
+const say = (text = '') => process.stdout.write(`${text}\n`);
+const us = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} µs` : 'n/a');
+const ms = (value: number, digits = 1) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a');
+const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
+const commandLine = (command: string, args: string[]) => [command, ...args].map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ');
+const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+
+function newAgent(maxSockets: number): Agent {
+  const agent = keepAliveAgent(maxSockets);
+  agents.add(agent);
+  return agent;
+}
+
+function dropAgent(agent: Agent | undefined): void {
+  if (!agent) return;
+  agent.destroy();
+  agents.delete(agent);
+}
+
+async function launch(name: string, command: string, args: string[], port: number): Promise<ServerProcess> {
+  const server = startServer({ name, command, args, cwd: ROOT, logPath: join(logDir, `${name.replace(/\W+/g, '-')}-${port}.log`) });
+  running.add(server);
+  try {
+    await waitForPort(port, 20_000, () => server.exited);
+  } catch (error) {
+    throw new Error(`${name} did not start: ${(error as Error).message}\n--- log tail (${server.logPath}) ---\n${logTail(server)}`);
+  }
+  return server;
+}
+
+async function shutdown(server: ServerProcess): Promise<void> {
+  if (!running.delete(server)) return;
+  const { graceful, leftovers } = await stopServer(server);
+  if (!graceful) notes.push(`${server.name}: did not exit within 5 s of SIGTERM; killed with SIGKILL`);
+  if (leftovers > 0) notes.push(`${server.name}: left ${leftovers} descendant process(es) running after it exited; killed them`);
+}
+
+async function health(port: number, agent: Agent): Promise<BridgeHealth> {
+  const reply = await new RawMcpClient({ port, agent }).send('GET', undefined, '/health');
+  if (reply.status !== 200) throw new Error(`GET /health answered HTTP ${reply.status}`);
+  return JSON.parse(reply.body) as BridgeHealth;
+}
+
+async function waitForSpare(port: number, agent: Agent, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (((await health(port, agent)).spares ?? 0) >= 1) return true;
+    await sleep(25);
+  }
+  return false;
+}
+
+function noteErrors(label: string, what: string, result: { errors: number; firstError: string | undefined }): void {
+  if (result.errors > 0) notes.push(`${label}, ${what}: ${result.errors} failed call(s); first: ${result.firstError}`);
+}
+
+function bridgeLogProblems(server: ServerProcess): void {
+  let text: string;
+  try {
+    text = readFileSync(server.logPath, 'utf8');
+  } catch {
+    return;
+  }
+  const counts = new Map<string, number>();
+  const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      if ((entry.level ?? 0) >= 40) count(`level ${entry.level}: ${String(entry.msg).slice(0, 160)}`);
+    } catch {
+      count(`non-JSON log line: ${line.slice(0, 160)}`);
+    }
+  }
+  for (const [message, n] of counts) notes.push(`${server.name} log (${server.logPath}): ${n} × ${message}`);
+}
+
+// --- bridge only ---------------------------------------------------------------------------
+
+interface SessionFigures {
+  initWarm: InitializeResult;
+  initWarmMs: Summary;
+  memIdle: TreeMemory;
+  mem20: TreeMemory;
+  health20: BridgeHealth;
+}
+
+async function measureBridgeSessions(bridge: Target): Promise<SessionFigures> {
+  const port = bridge.port as number;
+  const pid = (bridge.server as ServerProcess).pid;
+  const agent = newAgent(64);
+  try {
+    if (!(await waitForSpare(port, agent, 15_000))) throw new Error('bridge: no warm spare within 15 s of start');
+    await sleep(500);
+    const healthIdle = await health(port, agent);
+    const memIdle = treeMemory(pid);
+    say(`  RSS, no session: bridge ${mib(memIdle.selfKiB)}; ${memIdle.descendantCount} descendant(s) ${mib(memIdle.descendantsKiB)}; /health sessions ${healthIdle.sessions}, children ${healthIdle.children}`);
+
+    let spareNotReady = 0;
+    const initWarm = await initializeLatency({
+      port, agent, sessions: INIT.sessions, gapMs: INIT.warmGapMs,
+      beforeEach: async () => {
+        if ((await health(port, agent)).spares === 0) {
+          spareNotReady += 1;
+          await waitForSpare(port, agent, 5_000);
+        }
+      },
+    });
+    const initWarmMs = summarize(initWarm.samplesMs);
+    say(`  initialize with a warm spare (${INIT.warmGapMs} ms apart): median ${ms(initWarmMs.median, 2)}, p99 ${ms(initWarmMs.p99, 2)}, min ${ms(initWarmMs.min, 2)}, max ${ms(initWarmMs.max, 2)} over ${initWarm.samplesMs.length}; spare not yet refilled: ${spareNotReady}×`);
+    say(`    samples: ${initWarm.samplesMs.map((value) => value.toFixed(1)).join(' ')}`);
+    noteErrors('bridge', 'initialize (warm spare)', initWarm);
+    if (spareNotReady > 0) notes.push(`bridge: the spare was not refilled ${INIT.warmGapMs} ms after a session took it, ${spareNotReady} of ${INIT.sessions} times`);
+
+    const clients = Array.from({ length: MEMORY_SESSIONS }, () => new RawMcpClient({ port, agent, timeoutMs: 30_000 }));
+    const openStart = performance.now();
+    const opened = await Promise.allSettled(clients.map((client) => client.open()));
+    const openMs = performance.now() - openStart;
+    const failedOpen = opened.filter((outcome) => outcome.status === 'rejected');
+    if (failedOpen.length > 0) notes.push(`bridge: ${failedOpen.length} of ${MEMORY_SESSIONS} concurrent session opens failed; first: ${(failedOpen[0] as PromiseRejectedResult).reason?.message}`);
+    const echoed = await Promise.allSettled(clients.filter((client) => client.sessionId).map((client) => checkedEcho(client)));
+    const failedEcho = echoed.filter((outcome) => outcome.status === 'rejected');
+    if (failedEcho.length > 0) notes.push(`bridge: ${failedEcho.length} echo call(s) on the ${MEMORY_SESSIONS} fresh sessions failed; first: ${(failedEcho[0] as PromiseRejectedResult).reason?.message}`);
+    await sleep(1_500);
+    await waitForSpare(port, agent, 5_000);
+    const health20 = await health(port, agent);
+    const mem20 = treeMemory(pid);
+    say(`  ${MEMORY_SESSIONS} sessions opened at once in ${ms(openMs, 0)}, one echo each; RSS: bridge ${mib(mem20.selfKiB)}; ${mem20.descendantCount} descendant(s) ${mib(mem20.descendantsKiB)}; /health sessions ${health20.sessions}, children ${health20.children}`);
+    if (health20.children !== mem20.descendantCount) notes.push(`bridge: with ${MEMORY_SESSIONS} sessions /health says children ${health20.children} but /proc shows ${mem20.descendantCount} descendant processes`);
+
+    const closed = await Promise.allSettled(clients.map((client) => client.close()));
+    const badClose = closed.filter((outcome) => outcome.status === 'rejected' || (outcome.value !== 200 && outcome.value !== 204));
+    if (badClose.length > 0) notes.push(`bridge: ${badClose.length} of ${MEMORY_SESSIONS} DELETEs failed or were refused`);
+    await sleep(500);
+    const healthAfter = await health(port, agent);
+    const leftProcesses = treeMemory(pid).descendantCount;
+    say(`  after DELETE of all ${MEMORY_SESSIONS}: /health sessions ${healthAfter.sessions}, children ${healthAfter.children}; /proc descendants ${leftProcesses}`);
+    if (healthAfter.sessions !== 0 || leftProcesses !== healthAfter.children) {
+      notes.push(`bridge: after DELETE of every session /health says sessions ${healthAfter.sessions}, children ${healthAfter.children}; /proc shows ${leftProcesses} descendants`);
+    }
+    return { initWarm, initWarmMs, memIdle, mem20, health20 };
+  } finally {
+    dropAgent(agent);
+  }
+}
+
+async function measureColdInitialize(): Promise<InitializeResult> {
+  const port = await freePort();
+  const args = bridgeArgs(port, 0);
+  say(`$ ${commandLine(NODE, args)}`);
+  const server = await launch('bridge --warm-spares 0', NODE, args, port);
+  const agent = newAgent(8);
+  try {
+    await sleep(300);
+    const result = await initializeLatency({ port, agent, sessions: INIT.sessions, gapMs: INIT.coldGapMs });
+    noteErrors('bridge --warm-spares 0', 'initialize', result);
+    return result;
+  } finally {
+    dropAgent(agent);
+    bridgeLogProblems(server);
+    await shutdown(server);
+  }
+}
+
+// --- every target --------------------------------------------------------------------------
+
+/** Warms every target up (JIT, sockets, heap) with the same traffic as a round, recording only failures. */
+async function warmupRound(): Promise<void> {
+  for (const t of TARGETS) {
+    const client = t.client as RawMcpClient;
+    const seq = await sequentialEcho(client, { warmup: SEQ.warmupRoundCalls, calls: 0, maxMs: SEQ.maxMs });
+    const concurrent = await concurrentEcho(client, CONCURRENT);
+    t.errors += seq.errors + concurrent.errors;
+    t.firstError ??= seq.firstError ?? concurrent.firstError;
+  }
+}
+
+async function runRound(order: Target[]): Promise<void> {
+  for (const t of order) {
+    const client = t.client as RawMcpClient;
+    const seq = await sequentialEcho(client, { warmup: SEQ.warmup, calls: SEQ.calls, maxMs: SEQ.maxMs });
+    t.seqSamplesUs.push(...seq.samplesUs);
+    t.roundMedianUs.push(summarize(seq.samplesUs).median);
+    const concurrent = await concurrentEcho(client, CONCURRENT);
+    t.completed += concurrent.completed;
+    t.elapsedMs += concurrent.elapsedMs;
+    t.roundCallsPerSecond.push(concurrent.callsPerSecond);
+    t.errors += seq.errors + concurrent.errors;
+    t.firstError ??= seq.firstError ?? concurrent.firstError;
+  }
+}
+
+async function cleanupAll(): Promise<void> {
+  for (const agent of agents) agent.destroy();
+  agents.clear();
+  await Promise.allSettled([...running].map((server) => shutdown(server)));
+  const stray = killMarkedProcesses();
+  if (stray > 0) notes.push(`cleanup: ${stray} process(es) started by this run were still alive at the end; killed them by pid`);
+}
+
+function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoad: TreeMemory; childAloneMs: Summary }): void {
+  const b = byKey('bridge');
+  const bare = byKey('bare');
+  const sg = byKey('supergateway');
+  const sgQuiet = byKey('supergatewayQuiet');
+  const median = (t: Target) => summarize(t.seqSamplesUs).median;
+  const p99 = (t: Target) => summarize(t.seqSamplesUs).p99;
+  const rate = (t: Target) => t.completed / (t.elapsedMs / 1000);
+
+  say('\n## Ratios');
+  say(`sequential median, bridge / bare forwarder:         ${times(median(b) / median(bare))}  (p99 ${times(p99(b) / p99(bare))})`);
+  say(`sequential median, bridge / supergateway:           ${times(median(b) / median(sg))}  (p99 ${times(p99(b) / p99(sg))})`);
+  say(`sequential median, bridge / supergateway (quiet):   ${times(median(b) / median(sgQuiet))}  (reference)`);
+  say(`calls/s at ${CONCURRENT.concurrency}, bridge / bare forwarder:          ${times(rate(b) / rate(bare))}`);
+  say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway:            ${times(rate(b) / rate(sg))}`);
+  say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway (quiet):    ${times(rate(b) / rate(sgQuiet))}  (reference)`);
+  say(`initialize, no spare / warm spare (medians):        ${times(extras.initColdMs.median / extras.initWarmMs.median)}`);
+  say(`initialize, warm spare / server alone (medians):    ${times(extras.initWarmMs.median / extras.childAloneMs.median)}  (server-everything answers its first initialize on stdio in ${ms(extras.childAloneMs.median, 1)})`);
+
+  const verdict = (ok: boolean, errors: number) => (errors > 0 ? 'FAIL (errors)' : ok ? 'PASS' : 'FAIL');
+  const seqBare = median(b) / median(bare);
+  const seqSg = median(b) / median(sg);
+  const tput = rate(b) / rate(sg);
+  const slowMs = b.slow?.wallMs ?? Number.NaN;
+  const goals: string[][] = [
+    ['sequential latency (median) vs bare forwarder', times(seqBare), `≤ ${GOALS.seqVsBare}×`, verdict(seqBare <= GOALS.seqVsBare, b.errors + bare.errors)],
+    ['sequential latency (median) vs supergateway', times(seqSg), `≤ ${GOALS.seqVsSupergateway}×`, verdict(seqSg <= GOALS.seqVsSupergateway, b.errors + sg.errors)],
+    [`throughput at ${CONCURRENT.concurrency} concurrent vs supergateway`, times(tput), `≥ ${GOALS.throughputVsSupergateway}×`, verdict(tput >= GOALS.throughputVsSupergateway, b.errors + sg.errors)],
+    [`${SLOW.count} slow calls (${SLOW.durationSeconds} s each), one session`, ms(slowMs, 0), `≤ ${GOALS.slowWallMs} ms`, verdict(slowMs <= GOALS.slowWallMs, b.slow?.errors ?? 1)],
+    ['initialize with a warm spare (median)', ms(extras.initWarmMs.median, 2), `< ${GOALS.warmInitMs} ms`, verdict(extras.initWarmMs.median < GOALS.warmInitMs, extras.initWarm.errors)],
+  ];
+  say('\n## Goals (bridge)');
+  say(markdownTable(['goal', 'measured', 'target', 'verdict'], goals));
+
+  const row = (name: string, pick: (t: Target) => string) => [name, ...[bare, sg, sgQuiet, b].map(pick)];
+  const onlyBridge = (name: string, value: string) => [name, '', '', '', value];
+  const rows: string[][] = [
+    row(`sequential echo, median (${ROUNDS}×${SEQ.calls})`, (t) => us(median(t))),
+    row('sequential echo, p99', (t) => us(p99(t))),
+    row('sequential median per round', (t) => t.roundMedianUs.map((value) => Math.round(value)).join(' / ')),
+    row(`echo calls/s, ${CONCURRENT.concurrency} in flight (${ROUNDS}×${CONCURRENT.maxMs / 1000} s)`, (t) => String(Math.round(rate(t)))),
+    row('calls/s per round', (t) => t.roundCallsPerSecond.map((value) => Math.round(value)).join(' / ')),
+    row(`${SLOW.count} slow calls at once, wall`, (t) => ms(t.slow?.wallMs ?? Number.NaN, 0)),
+    row('failed calls', (t) => String(t.errors + (t.slow?.errors ?? 0))),
+    row('RSS server process: started / after load', (t) => `${mib(t.rssStartKiB ?? 0)} / ${mib(t.rssAfterKiB ?? 0)}`),
+    onlyBridge('initialize, warm spare (median / p99)', `${ms(extras.initWarmMs.median, 2)} / ${ms(extras.initWarmMs.p99, 2)}`),
+    onlyBridge('initialize, no spare (median / p99)', `${ms(extras.initColdMs.median, 1)} / ${ms(extras.initColdMs.p99, 1)}`),
+    onlyBridge('RSS bridge process, no session', mib(extras.memIdle.selfKiB)),
+    onlyBridge(`RSS bridge process, ${MEMORY_SESSIONS} sessions`, mib(extras.mem20.selfKiB)),
+    onlyBridge('RSS bridge process, after the echo rounds + DELETE', mib(extras.memAfterLoad.selfKiB)),
+    onlyBridge('RSS children, no session', `${mib(extras.memIdle.descendantsKiB)} (${extras.memIdle.descendantCount} proc)`),
+    onlyBridge(`RSS children, ${MEMORY_SESSIONS} sessions`, `${mib(extras.mem20.descendantsKiB)} (${extras.mem20.descendantCount} proc)`),
+  ];
+  say('\n## Results');
+  say(markdownTable(['', 'bare forwarder', 'supergateway', 'supergateway --logLevel none (ref.)', 'bridge'], rows));
+}
+
+async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: still running after ${WATCHDOG_MS / 1000} s; stopping everything\n`);
+    void cleanupAll().finally(() => process.exit(1));
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanupAll().finally(() => process.exit(130)));
+  }
+
+  const started = performance.now();
+  say('# mcp-fleet bridge benchmark');
+  say(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load()} at start`);
+  say(`client: node:http keep-alive Agent; tools/call echo {message:"hi"}; per target one warm-up round, then ${ROUNDS} interleaved rounds (order rotated) of ${SEQ.calls} sequential calls`
+    + ` and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight (≤ ${CONCURRENT.maxCalls} calls, ${CONCURRENT.warmupMs} ms warm-up);`
+    + ` then ${SLOW.count} × trigger-long-running-operation {duration: ${SLOW.durationSeconds}, steps: 1} at once`);
+  say(`logs: ${logDir}`);
+
+  say('\n## Starting the targets');
+  for (const t of TARGETS) {
+    t.port = await freePort();
+    const args = t.args(t.port);
+    say(`$ ${commandLine(t.command, args)}`);
+    t.server = await launch(t.label, t.command, args, t.port);
+  }
+  await sleep(500);
+  for (const t of TARGETS) t.rssStartKiB = rssKiB((t.server as ServerProcess).pid);
+  say(`RSS once started (no session, children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssStartKiB ?? 0)}`).join('; ')}`);
+
+  say('\n## bridge: sessions and memory');
+  const bridge = byKey('bridge');
+  const sessions = await measureBridgeSessions(bridge);
+
+  say('\n## Echo rounds');
+  for (const t of TARGETS) {
+    t.agent = newAgent(64);
+    t.client = new RawMcpClient({ port: t.port as number, agent: t.agent });
+    await t.client.open();
+    await checkedEcho(t.client);
+  }
+  await warmupRound();
+  say(`  warm-up round done (${SEQ.warmupRoundCalls} sequential calls and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight per target, not recorded); load ${load()}`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]);
+    await runRound(order);
+    const rss = treeMemory((bridge.server as ServerProcess).pid).selfKiB;
+    say(`  round ${round + 1} (${order.map((t) => t.key).join(', ')}): `
+      + TARGETS.map((t) => `${t.key} ${us(t.roundMedianUs[round])} ${Math.round(t.roundCallsPerSecond[round])}/s`).join('; ')
+      + `; bridge RSS ${mib(rss)}; load ${load()}`);
+  }
+  for (const t of TARGETS) if (t.errors > 0) notes.push(`${t.label}, echo rounds: ${t.errors} failed call(s); first: ${t.firstError}`);
+
+  say(`\n## ${SLOW.count} slow calls at once, one session`);
+  for (const t of TARGETS) {
+    t.slow = await concurrentSlowCalls(t.client as RawMcpClient, SLOW);
+    say(`  ${t.label}: wall ${ms(t.slow.wallMs, 0)}, completed ${t.slow.completed}, errors ${t.slow.errors}`);
+    noteErrors(t.label, 'slow calls', t.slow);
+  }
+
+  for (const t of TARGETS) t.rssAfterKiB = rssKiB((t.server as ServerProcess).pid);
+  say(`RSS after the echo rounds and slow calls (children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssAfterKiB ?? 0)}`).join('; ')}`);
+  for (const t of TARGETS) {
+    const status = await (t.client as RawMcpClient).close();
+    if (t.key !== 'bare' && status !== 200 && status !== 204) notes.push(`${t.label}: DELETE of the session answered HTTP ${status}`);
+    dropAgent(t.agent);
+  }
+  await sleep(300);
+  const memAfterLoad = treeMemory((bridge.server as ServerProcess).pid);
+  say(`\nbridge RSS after the echo rounds and DELETE: ${mib(memAfterLoad.selfKiB)}; ${memAfterLoad.descendantCount} descendant(s) ${mib(memAfterLoad.descendantsKiB)}`);
+  bridgeLogProblems(bridge.server as ServerProcess);
+  for (const t of TARGETS) await shutdown(t.server as ServerProcess);
+
+  say('\n## bridge --warm-spares 0');
+  const initCold = await measureColdInitialize();
+  const initColdMs = summarize(initCold.samplesMs);
+  say(`  initialize without a spare (${INIT.coldGapMs} ms apart): median ${ms(initColdMs.median)}, p99 ${ms(initColdMs.p99)}, min ${ms(initColdMs.min)}, max ${ms(initColdMs.max)} over ${initCold.samplesMs.length}`);
+
+  say('\n## server-everything alone (stdio, no HTTP)');
+  const aloneSamples: number[] = [];
+  for (let i = 0; i < CHILD_ALONE.samples; i++) {
+    aloneSamples.push(await firstInitializeMs({ command: NODE, args: EVERYTHING, cwd: ROOT, settleMs: CHILD_ALONE.settleMs, timeoutMs: 10_000 }));
+  }
+  const childAloneMs = summarize(aloneSamples);
+  say(`  first initialize, ${CHILD_ALONE.settleMs} ms after start: median ${ms(childAloneMs.median, 2)}; samples ${aloneSamples.map((value) => value.toFixed(1)).join(' ')}`);
+
+  printReport({ ...sessions, initColdMs, memAfterLoad, childAloneMs });
+
+  await cleanupAll();
+  say('\n## Observations');
+  if (notes.length === 0) say('none: no failed calls, no warnings or errors in the bridge logs, clean shutdowns, no stray processes');
+  for (const note of notes) say(`- ${note}`);
+  say(`\nload average ${load()} at the end; total time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  say('reproduce: cd /work/main && PATH="$HOME/.local/node24/bin:$PATH" npm run bench');
+  clearTimeout(watchdog);
+}
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+    await cleanupAll();
+    for (const note of notes) process.stderr.write(`- ${note}\n`);
+    process.exit(1);
+  },
+);
