@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startBridge, servers } from '../../../test/support/bridge-server.ts';
+import { waitFor } from '../../../test/support/processes.ts';
 import { connectClient } from '../../../test/support/mcp-clients.ts';
 import { callTool, openSession } from '../../../test/support/raw-mcp.ts';
 
@@ -96,5 +98,58 @@ describe('shared isolation', () => {
     }
     assert.ok(after, 'the shared child was restarted and the session goes on');
     assert.notEqual(after, before);
+  });
+});
+
+describe('shared isolation: server-initiated traffic', () => {
+  test('notifications/*/list_changed fan out to every session', async (t) => {
+    const bridge = await startBridge({ command: process.execPath, args: [probe], isolation: 'shared' });
+    t.after(() => bridge.close());
+    const clients = await Promise.all([connectClient(bridge.origin, 'streamable-http'), connectClient(bridge.origin, 'sse')]);
+    t.after(() => Promise.all(clients.map((client) => client.close())));
+    const heard = clients.map((client) => new Promise<void>((resolve) => {
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
+    }));
+    await clients[0].callTool({ name: 'announce', arguments: {} });
+    await Promise.all(heard);
+  });
+
+  test('a server request goes to the one session with a call in flight, and is refused when that is ambiguous', async (t) => {
+    const bridge = await startBridge({ command: process.execPath, args: [probe], isolation: 'shared' });
+    t.after(() => bridge.close());
+    const asker = await connectClient(bridge.origin, 'streamable-http', { roots: {} });
+    t.after(() => asker.close());
+    asker.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///asker', name: 'asker' }] }));
+    const alone = await asker.callTool({ name: 'ask-roots', arguments: {} });
+    assert.match(JSON.stringify(alone.content), /file:\/\/\/asker/);
+
+    const other = await connectClient(bridge.origin, 'streamable-http');
+    t.after(() => other.close());
+    const busy = other.callTool({ name: 'sleep', arguments: { ms: 1500 } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ambiguous = await asker.callTool({ name: 'ask-roots', arguments: {} });
+    assert.match(JSON.stringify(ambiguous.content), /cannot route roots\/list: 2 sessions have requests in flight/);
+    await busy;
+  });
+});
+
+describe('HTTP+SSE transport', () => {
+  test('closing the SSE stream ends the session and its child', async (t) => {
+    const bridge = await startBridge({ command: process.execPath, args: [probe] });
+    t.after(() => bridge.close());
+    const client = await connectClient(bridge.origin, 'sse');
+    const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+    const pid = Number((whoami.content as Array<{ text: string }>)[0].text);
+    await client.close();
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, { timeoutMs: 5_000, what: 'the session child to exit' });
+    const health = await (await fetch(`${bridge.origin}/health`)).json() as { sessions: number };
+    assert.equal(health.sessions, 0);
   });
 });
