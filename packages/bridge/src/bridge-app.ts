@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '@mcp-fleet/config';
 import { bridgePlugin } from './bridge-plugin.ts';
+import { StdioBridge } from './stdio-bridge.ts';
 import type { BridgeOptions } from './stdio-bridge.ts';
 
 /** A fastify app serving one bridge at the root, not yet listening. */
@@ -13,7 +14,9 @@ export async function buildBridgeApp(options: BridgeOptions, app: { logger?: boo
     bodyLimit: options.maxBodyBytes,
     forceCloseConnections: true,
   });
-  await fastify.register(bridgePlugin, options);
+  const bridge = new StdioBridge(options, fastify.log);
+  await fastify.register(bridgePlugin, { ...options, bridge });
+  fastify.get('/health', async () => bridge.report());
   return fastify;
 }
 

@@ -7,9 +7,10 @@ import type { BridgeOptions } from './stdio-bridge.ts';
 import { registerStreamableHttp } from './streamable-http.ts';
 
 /**
- * The bridge as an encapsulated fastify plugin: `/mcp`, `/sse`, `/messages`
- * and `/health`, with its own JSON parser and error shape. Its children stop
- * when the app closes.
+ * The bridge as an encapsulated fastify plugin: `/mcp`, `/sse` and
+ * `/messages`, with its own JSON parser and error shape. Its children stop
+ * when the app closes. `/health` is the composer's (it must stay public when
+ * the MCP routes sit behind a bearer check): serve `bridge.report()`.
  */
 export async function bridgePlugin(app: FastifyInstance, options: BridgeOptions & { bridge?: StdioBridge }): Promise<void> {
   const bridge = options.bridge ?? new StdioBridge(options, app.log);
@@ -28,11 +29,14 @@ export async function bridgePlugin(app: FastifyInstance, options: BridgeOptions 
     }
     return sendRefusal(reply, refusal);
   });
-  app.setNotFoundHandler((request, reply) => sendRefusal(reply, errors.BRIDGE_ERR_METHOD_NOT_ALLOWED(`${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const known = path === '/mcp' || path === '/sse' || path === '/messages';
+    return sendRefusal(reply, known ? errors.BRIDGE_ERR_METHOD_NOT_ALLOWED(`${request.method} ${path}`) : errors.BRIDGE_ERR_NOT_FOUND(path));
+  });
 
   registerStreamableHttp(app, bridge);
   registerLegacySse(app, bridge, { prefix: app.prefix });
-  app.get('/health', async () => bridge.report());
 
   bridge.start();
   app.addHook('preClose', async () => {

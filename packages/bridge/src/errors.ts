@@ -58,6 +58,8 @@ export const errors = {
     () => 'Service Unavailable: the server is shutting down'),
   BRIDGE_ERR_METHOD_NOT_ALLOWED: defineError('BRIDGE_ERR_METHOD_NOT_ALLOWED', 405, JsonRpcCode.ServerError,
     (method) => `Method Not Allowed: ${method}`),
+  BRIDGE_ERR_NOT_FOUND: defineError('BRIDGE_ERR_NOT_FOUND', 404, JsonRpcCode.ServerError,
+    (path) => `Not Found: ${path}`),
   BRIDGE_ERR_INTERNAL: defineError('BRIDGE_ERR_INTERNAL', 500, JsonRpcCode.InternalError,
     () => 'Internal error'),
 } as const;

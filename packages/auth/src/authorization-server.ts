@@ -1,0 +1,113 @@
+import Provider, { errors } from 'oidc-provider';
+import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { redirectUriPolicy } from './redirect-uri-policy.ts';
+import { MCP_SCOPE } from './resource-urls.ts';
+import type { ResourceUrls } from './resource-urls.ts';
+
+export interface AuthorizationServerOptions {
+  urls: ResourceUrls;
+  /** oidc-provider adapter class (sqlite or redis). */
+  adapter: new (name: string) => Adapter;
+  jwks: { keys: object[] };
+  cookieKeys: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** The email of a user, for the access token and the bridge's identity. */
+  findEmail(accountId: string): Promise<string | undefined>;
+}
+
+/** Where oidc-provider sends the browser for sign-in and consent. */
+export const INTERACTION_PATH = '/interaction';
+
+/**
+ * One server's OAuth 2.1 authorization server. Configuration first, each
+ * choice commented with the INTEROP line it serves.
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
+  const { urls } = options;
+  const configuration: Configuration = {
+    adapter: options.adapter,
+    jwks: options.jwks as Configuration['jwks'],
+    cookies: { keys: options.cookieKeys, long: { signed: true }, short: { signed: true } },
+    // A9: the endpoints live at the origin root, at the paths clients guess.
+    routes: { authorization: '/authorize', token: '/token', registration: '/register', revocation: '/revoke', jwks: '/jwks', userinfo: '/userinfo' },
+    // A8: refresh tokens on request; `mcp` is the resource scope tokens carry.
+    scopes: ['openid', 'offline_access', 'email', 'profile', MCP_SCOPE],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    // A2: PKCE (S256, the only method oidc-provider 9 supports) for every client.
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      // The signing keys are EC P-256 (storage/signing-keys.ts).
+      id_token_signed_response_alg: 'ES256',
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+    extraClientMetadata: redirectUriPolicy as Configuration['extraClientMetadata'],
+    features: {
+      devInteractions: { enabled: false },
+      // A3: open dynamic registration, constrained by the redirect URI policy (A5).
+      registration: { enabled: true, initialAccessToken: false },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: false },
+      // A4: tokens are bound to this server's MCP URL, also when `resource` is omitted.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => urls.audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!urls.accepted.has(resource)) throw new errors.InvalidTarget(`this server only issues tokens for ${urls.audience}`);
+          return {
+            scope: MCP_SCOPE,
+            audience: urls.audience,
+            accessTokenTTL: options.accessTokenTtlSeconds,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    // Every client that may refresh gets a refresh token, offline_access or not:
+    // MCP clients rarely ask for it, and expect to stay signed in.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      Grant: options.refreshTokenTtlSeconds,
+      Interaction: 10 * 60,
+      Session: options.refreshTokenTtlSeconds,
+      RefreshToken: options.refreshTokenTtlSeconds,
+      ClientCredentials: 600,
+    },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    findAccount: async (_ctx, accountId) => ({
+      accountId,
+      claims: async () => {
+        const email = await options.findEmail(accountId);
+        return email ? { sub: accountId, email, email_verified: true } : { sub: accountId };
+      },
+    }),
+    // The bridge needs to know who the user is and which grant a token belongs to.
+    extraTokenClaims: async (_ctx: KoaContextWithOIDC, token) => {
+      const accountId = (token as { accountId?: string }).accountId;
+      const email = accountId ? await options.findEmail(accountId) : undefined;
+      return { gid: (token as { grantId?: string }).grantId, ...(email ? { email } : {}) };
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = errorPage(out.error, out.error_description);
+    },
+  };
+  const provider = new Provider(urls.origin, configuration);
+  // X-Forwarded-* reach the provider only from trusted proxies (stripped before, see oauth-routes).
+  provider.proxy = true;
+  return provider;
+}
+
+function errorPage(error: string, description: string | undefined): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>
+<body><main><h1>Sign-in could not continue</h1><p><strong>${escape(error)}</strong>${description ? `: ${escape(description)}` : ''}</p>
+<p>Go back to your MCP client and connect again.</p></main></body></html>`;
+}

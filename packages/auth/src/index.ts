@@ -1,0 +1,15 @@
+// The public surface of @mcp-fleet/auth: one server's authorization server,
+// resource server, sign-in and storage. Named exports only.
+export { createServerAuth, publicJwks } from './server-auth.ts';
+export type { ServerAuth, ServerAuthOptions } from './server-auth.ts';
+export { createSignInMethods } from './sign-in-setup.ts';
+export type { SignInOptions } from './sign-in-setup.ts';
+export { openStorage } from './open-storage.ts';
+export type { OpenedStorage } from './open-storage.ts';
+export { resourceUrlsFor, MCP_SCOPE } from './resource-urls.ts';
+export type { ResourceUrls } from './resource-urls.ts';
+export { refuseRedirectUri } from './redirect-uri-policy.ts';
+export { TokenVerifier } from './token-verifier.ts';
+export type { VerifiedToken } from './token-verifier.ts';
+export { BearerError, bearerErrors } from './errors.ts';
+export { callbackUrl, hashPassword } from './upstream/index.ts';

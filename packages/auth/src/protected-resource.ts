@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BearerError, bearerErrors } from './errors.ts';
+import { MCP_SCOPE } from './resource-urls.ts';
+import type { ResourceUrls } from './resource-urls.ts';
+import type { TokenVerifier, VerifiedToken } from './token-verifier.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the bearer token says the caller is; set by the bearer check. */
+    auth: VerifiedToken | null;
+  }
+}
+
+/** R1: RFC 9728 metadata, at the root and path-inserted for each MCP endpoint. */
+export function registerProtectedResourceMetadata(app: FastifyInstance, urls: ResourceUrls, serverName: string): void {
+  const documentFor = (resource: string) => ({
+    resource,
+    authorization_servers: [urls.origin],
+    scopes_supported: [MCP_SCOPE],
+    bearer_methods_supported: ['header'],
+    resource_name: `MCP server ${serverName}`,
+  });
+  app.get('/.well-known/oauth-protected-resource', async () => documentFor(urls.audience));
+  app.get('/.well-known/oauth-protected-resource/mcp', async () => documentFor(urls.audience));
+  app.get('/.well-known/oauth-protected-resource/sse', async () => documentFor(urls.sse));
+}
+
+/** R2/R3: the challenge that sends a client to the metadata, and says what went wrong. */
+export function challengeFor(urls: ResourceUrls, path: string, error?: BearerError): string {
+  const metadata = `${urls.origin}/.well-known/oauth-protected-resource${path.startsWith('/sse') || path.startsWith('/messages') ? '/sse' : '/mcp'}`;
+  let challenge = `Bearer resource_metadata="${metadata}", scope="${MCP_SCOPE}"`;
+  if (error && error.reason !== 'missing') challenge += `, error="${error.error}", error_description="${error.message}"`;
+  return challenge;
+}
+
+/**
+ * The bearer check for the MCP routes: the token from the Authorization header
+ * only (never the query string), verified by `verifier`.
+ */
+export function bearerCheck(verifier: TokenVerifier, urls: ResourceUrls, onFailure?: (error: BearerError, request: FastifyRequest) => void) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
+    try {
+      if (!match) throw bearerErrors.missing();
+      request.auth = await verifier.verifyAccessToken(match[1]);
+    } catch (error) {
+      if (!(error instanceof BearerError)) throw error;
+      onFailure?.(error, request);
+      await reply
+        .code(error.status)
+        .header('www-authenticate', challengeFor(urls, request.url, error))
+        .type('application/json')
+        .send({ error: error.error, error_description: error.message });
+    }
+  };
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { AdapterConstructor } from 'oidc-provider';
+import type { JSONWebKeySet } from 'jose';
+import { AccountStore, ConsentMemory } from './account-store.ts';
+import { createAuthorizationServer } from './authorization-server.ts';
+import { registerCors } from './cors.ts';
+import { interactionRoutes } from './interaction-routes.ts';
+import { oauthRoutes } from './oauth-routes.ts';
+import { bearerCheck, registerProtectedResourceMetadata } from './protected-resource.ts';
+import type { BearerError } from './errors.ts';
+import { MCP_SCOPE, resourceUrlsFor } from './resource-urls.ts';
+import type { ResourceUrls } from './resource-urls.ts';
+import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
+import type { RevokedGrantStore } from './storage/revoked-grants.ts';
+import { TokenVerifier } from './token-verifier.ts';
+import { TrustedProxies } from './trusted-proxies.ts';
+
+export interface ServerAuthOptions {
+  serverName: string;
+  publicUrl: string;
+  storage: { Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore };
+  /** Private signing keys (see storage/signing-keys.ts). */
+  jwks: { keys: readonly object[] };
+  /** Secret for cookies and CSRF tokens. */
+  secret: string;
+  methods: SignInMethods;
+  pages: SignInPages;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  trustedProxies: readonly string[];
+  maxBodyBytes: number;
+  onBearerFailure?: (error: BearerError) => void;
+}
+
+export interface ServerAuth {
+  readonly urls: ResourceUrls;
+  readonly provider: Provider;
+  readonly verifier: TokenVerifier;
+  /** The OAuth routes, metadata, sign-in and consent pages, and CORS: register at the app's root. */
+  routes(app: FastifyInstance): Promise<void>;
+  /** The onRequest hook for MCP routes (R2–R4). */
+  readonly bearerCheck: ReturnType<typeof bearerCheck>;
+}
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+export function publicJwks(jwks: { keys: readonly object[] }): JSONWebKeySet {
+  return {
+    keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !PRIVATE_JWK_MEMBERS.includes(name)))),
+  } as JSONWebKeySet;
+}
+
+/** Everything one server needs to be its own authorization server and resource server. */
+export function createServerAuth(options: ServerAuthOptions): ServerAuth {
+  const urls = resourceUrlsFor(options.publicUrl);
+  const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
+  const consents = new ConsentMemory(options.storage.Adapter);
+  const proxies = new TrustedProxies(options.trustedProxies);
+  const provider = createAuthorizationServer({
+    urls,
+    adapter: options.storage.Adapter,
+    jwks: { keys: [...options.jwks.keys] },
+    cookieKeys: [options.secret],
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+    findEmail: (accountId) => accounts.findEmail(accountId),
+  });
+
+  // Clients rarely ask for the `mcp` scope by name; it is the only thing a token here is for.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/authorize' && ctx.method === 'GET') {
+      const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
+      if (!scopes.has(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [...scopes, MCP_SCOPE].join(' ') };
+    }
+    await next();
+  });
+  // A revoked grant must fail on the next MCP request, not when its access token expires.
+  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => {
+    void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
+  });
+
+  const verifier = new TokenVerifier({ urls, publicJwks: publicJwks(options.jwks), revocations: options.storage.revokedGrants });
+  return {
+    urls,
+    provider,
+    verifier,
+    bearerCheck: bearerCheck(verifier, urls, (error) => options.onBearerFailure?.(error)),
+    async routes(app) {
+      registerCors(app);
+      registerProtectedResourceMetadata(app, urls, options.serverName);
+      await app.register(oauthRoutes, { provider, proxies, maxBodyBytes: options.maxBodyBytes });
+      await app.register(interactionRoutes, {
+        provider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
+        accounts, consents, proxies, secret: options.secret,
+      });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import type { PasswordSignIn, SignInMethods, SignInPages, UpstreamSignIn } from './sign-in-methods.ts';
+import { isAllowed } from './upstream/allow-policy.ts';
+import { UpstreamError } from './upstream/errors.ts';
+import { createGithubProvider } from './upstream/github.ts';
+import { createGoogleProvider } from './upstream/google.ts';
+import { createOidcProvider } from './upstream/oidc.ts';
+import { renderRefused, renderSignInChooser } from './upstream/pages.ts';
+import { createPasswordSignIn } from './upstream/password-sign-in.ts';
+import type { PendingSignIn, UpstreamProvider, UpstreamUser } from './upstream/upstream-provider.ts';
+import { allowInsecureUpstream } from './upstream/upstream-provider.ts';
+
+export interface SignInOptions {
+  /** Tests only: accept http:// upstream issuers (openid-client's allowInsecureRequests). */
+  insecureUpstream?: boolean;
+  /** Tests only: where the github preset finds GitHub (a local stand-in). */
+  githubEndpoints?: Parameters<typeof createGithubProvider>[1]['endpoints'];
+}
+
+function display(user: UpstreamUser): string {
+  const who = user.email ?? user.username ?? user.subject;
+  return `${who} (${user.provider})`;
+}
+
+/** An upstream preset as the interaction routes use it, with this server's allow-list applied. */
+function asSignIn(provider: UpstreamProvider, server: ServerConfig): UpstreamSignIn {
+  return {
+    id: provider.id,
+    label: provider.label,
+    async beginSignIn() {
+      const { url, pending } = await provider.beginSignIn();
+      return { url, state: pending.state, pending };
+    },
+    async completeSignIn(callbackUrl, pending) {
+      const user = await provider.completeSignIn(callbackUrl, pending as PendingSignIn);
+      return { subject: user.subject, email: user.emailVerified ? user.email : undefined, display: display(user), allowed: isAllowed(user, server.allow).allowed };
+    },
+  };
+}
+
+function passwordMethod(config: FleetConfig): PasswordSignIn | undefined {
+  const settings = config.auth.providers.password;
+  if (!settings) return undefined;
+  const password = createPasswordSignIn(settings);
+  return {
+    async verify(username, secret, clientIp) {
+      try {
+        const user = await password.signIn({ username, password: secret, ip: clientIp });
+        return { outcome: 'ok', user: { subject: user.subject, email: user.email, display: display(user) } };
+      } catch (error) {
+        if (error instanceof UpstreamError && error.code === 'rate_limited') {
+          return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds ?? 60 };
+        }
+        if (error instanceof UpstreamError && error.code === 'invalid_credentials') return { outcome: 'refused' };
+        throw error;
+      }
+    },
+  };
+}
+
+/** The sign-in methods and pages `fleet.auth.providers` configures for one server. */
+export function createSignInMethods(config: FleetConfig, server: ServerConfig, options: SignInOptions): { methods: SignInMethods; pages: SignInPages } {
+  const { providers } = config.auth;
+  const common = { publicUrl: server.publicUrl };
+  const presets: UpstreamProvider[] = [];
+  if (providers.google) presets.push(createGoogleProvider(providers.google, common));
+  if (providers.github) presets.push(createGithubProvider(providers.github, { ...common, endpoints: options.githubEndpoints }));
+  if (providers.oidc) presets.push(createOidcProvider(providers.oidc, common));
+  if (options.insecureUpstream) presets.forEach(allowInsecureUpstream);
+  const upstream = new Map(presets.map((preset) => [preset.id, asSignIn(preset, server)] as const));
+  const password = passwordMethod(config);
+  const pages: SignInPages = {
+    chooser: ({ uid, csrfToken, error }) => renderSignInChooser({
+      serverName: server.name,
+      providers: presets.map((preset) => ({ id: preset.id, label: preset.label, href: `/login/${preset.id}?uid=${encodeURIComponent(uid)}` })),
+      passwordAction: password ? `/login/password?uid=${encodeURIComponent(uid)}` : undefined,
+      csrfToken,
+      error,
+    }),
+    refused: ({ account, signInAgainHref }) => renderRefused({ serverName: server.name, account, signInAgainHref }),
+  };
+  return { methods: { upstream, password }, pages };
+}

@@ -1,0 +1,33 @@
+import { checkServerName } from './storage-paths.ts';
+
+/** `mcp-fleet:NAME:`, so several servers can share one Redis. */
+export function redisKeyPrefix(serverName: string): string {
+  return `mcp-fleet:${checkServerName(serverName)}:`;
+}
+
+/**
+ * Every key one server uses. Each kind has its own segment after the prefix,
+ * and model names hold no ":", so no id can make one kind's key collide with another's.
+ */
+export type RedisKeys = {
+  /** Hash { payload, consumed? } of one stored model instance. */
+  model(model: string, id: string): string;
+  /** String: the id of the `model` row with this uid (Session). */
+  uid(model: string, uid: string): string;
+  /** String: the id of the `model` row with this user code (DeviceCode). */
+  userCode(model: string, userCode: string): string;
+  /** Set of model keys belonging to a grant. */
+  grant(grantId: string): string;
+  /** Sorted set of revoked grant ids scored by expiry (epoch seconds). */
+  readonly revokedGrants: string;
+};
+
+export function redisKeys(keyPrefix: string): RedisKeys {
+  return {
+    model: (model, id) => `${keyPrefix}model:${model}:${id}`,
+    uid: (model, uid) => `${keyPrefix}uid:${model}:${uid}`,
+    userCode: (model, userCode) => `${keyPrefix}userCode:${model}:${userCode}`,
+    grant: (grantId) => `${keyPrefix}grant:${grantId}`,
+    revokedGrants: `${keyPrefix}revoked-grants`,
+  };
+}

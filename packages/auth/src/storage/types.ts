@@ -1,0 +1,20 @@
+import type { AdapterConstructor } from 'oidc-provider';
+
+import type { RevokedGrantStore } from './revoked-grants.ts';
+
+/** What one server's auth sidecar needs from its store. */
+export type Storage = {
+  /** Pass as the oidc-provider `adapter` option; it builds one instance per model name. */
+  readonly Adapter: AdapterConstructor;
+  readonly revokedGrants: RevokedGrantStore;
+  /** Stops the timers and releases the database or connection. */
+  close(): Promise<void>;
+};
+
+export type StorageConfig = { readonly kind: 'sqlite' } | { readonly kind: 'redis'; readonly url: string };
+
+export type StorageLocation = {
+  /** Absolute directory holding one subdirectory per server. */
+  readonly stateDir: string;
+  readonly serverName: string;
+};

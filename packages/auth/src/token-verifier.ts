@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
+import { BearerError, bearerErrors } from './errors.ts';
+import { MCP_SCOPE } from './resource-urls.ts';
+import type { ResourceUrls } from './resource-urls.ts';
+
+export interface VerifiedToken {
+  subject: string;
+  email?: string;
+  clientId: string;
+  grantId?: string;
+  scopes: readonly string[];
+  expiresAt: number;
+}
+
+/** The one question the resource server asks of its revocation store, answered from memory. */
+export interface RevocationCheck {
+  isRevoked(grantId: string): boolean;
+}
+
+/** Verified tokens kept at most this many, oldest dropped first. */
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Verifies this server's JWT access tokens (R4): its own keys, its issuer, its
+ * audience, expiry, scope, and the revoked-grant set. A token verified once is
+ * cached by hash until it expires, so later calls cost no signature check;
+ * revocation is still checked on every call.
+ */
+export class TokenVerifier {
+  readonly #urls: ResourceUrls;
+  readonly #keys: ReturnType<typeof createLocalJWKSet>;
+  readonly #revocations: RevocationCheck;
+  readonly #cache = new Map<string, VerifiedToken>();
+
+  constructor(options: { urls: ResourceUrls; publicJwks: JSONWebKeySet; revocations: RevocationCheck }) {
+    this.#urls = options.urls;
+    this.#keys = createLocalJWKSet(options.publicJwks);
+    this.#revocations = options.revocations;
+  }
+
+  async verifyAccessToken(token: string): Promise<VerifiedToken> {
+    const key = createHash('sha256').update(token).digest('base64url');
+    let verified = this.#cache.get(key);
+    if (!verified) {
+      verified = await this.#verifySignedToken(token);
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cache.set(key, verified);
+    }
+    if (verified.expiresAt * 1000 <= Date.now()) {
+      this.#cache.delete(key);
+      throw bearerErrors.expired();
+    }
+    if (verified.grantId && this.#revocations.isRevoked(verified.grantId)) throw bearerErrors.revoked();
+    if (!verified.scopes.includes(MCP_SCOPE)) throw bearerErrors.insufficientScope(MCP_SCOPE);
+    return verified;
+  }
+
+  async #verifySignedToken(token: string): Promise<VerifiedToken> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#keys, {
+        issuer: this.#urls.origin,
+        audience: this.#urls.audience,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+      }));
+    } catch (error) {
+      throw toBearerError(error);
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.client_id !== 'string' || typeof payload.exp !== 'number') {
+      throw bearerErrors.malformed();
+    }
+    return {
+      subject: payload.sub,
+      email: typeof payload.email === 'string' ? payload.email : undefined,
+      clientId: payload.client_id,
+      grantId: typeof payload.gid === 'string' ? payload.gid : undefined,
+      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [],
+      expiresAt: payload.exp,
+    };
+  }
+}
+
+function toBearerError(error: unknown): BearerError {
+  if (error instanceof joseErrors.JWTExpired) return bearerErrors.expired();
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return bearerErrors.wrongAudience();
+    if (error.claim === 'iss') return bearerErrors.wrongIssuer();
+    return bearerErrors.malformed();
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) return bearerErrors.badSignature();
+  return bearerErrors.malformed();
+}

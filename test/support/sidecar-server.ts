@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { parseConfig } from '@mcp-fleet/config';
+import type { FleetConfig } from '@mcp-fleet/config';
+import { buildSidecar } from '@mcp-fleet/sidecar';
+import type { SidecarOptions } from '@mcp-fleet/sidecar';
+import { freePort } from './free-port.ts';
+
+export interface RunningSidecar {
+  origin: string;
+  url: string;
+  config: FleetConfig;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Parses `raw` as a fleet config (with a fresh stateDir and a free port unless
+ * given) and starts the sidecar of `serverName`, its log captured.
+ */
+export async function startSidecar(raw: { fleet?: Record<string, unknown>; mcpServers: Record<string, unknown> }, serverName: string, options: Pick<SidecarOptions, 'signIn'> & { port?: number } = {}): Promise<RunningSidecar> {
+  const port = options.port ?? await freePort();
+  const fleet = { stateDir: mkdtempSync(join(tmpdir(), 'mcp-fleet-state-')), publicUrl: 'http://127.0.0.1:{port}', ...raw.fleet };
+  const servers = Object.fromEntries(Object.entries(raw.mcpServers).map(([name, server]) => [name, name === serverName ? { port, ...(server as object) } : server]));
+  const result = parseConfig({ fleet, mcpServers: servers }, { env: process.env });
+  if (!result.config) throw new Error(`test config is invalid: ${JSON.stringify(result.problems)}`);
+  const server = result.config.servers.find((candidate) => candidate.name === serverName)!;
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await buildSidecar({ config: result.config, server, logger: { level: 'debug', stream }, signIn: options.signIn });
+  await app.listen({ host: '127.0.0.1', port: server.port });
+  const { port: bound } = app.server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${bound}`;
+  return { origin, url: `${origin}/mcp`, config: result.config, logs, close: () => app.close() };
+}
