@@ -39,6 +39,12 @@ export type StartUpstreamIdpOptions = {
   readonly clients: readonly IdpClient[];
   /** Login name (also the `sub`) -> claims. Default: alice -> alice@example.com, verified. */
   readonly accounts?: Readonly<Record<string, IdpAccount>>;
+  /**
+   * Put the scope claims (email, name, ...) in the ID token too, as Google does.
+   * Default false: oidc-provider's conform behaviour, where an ID token issued with
+   * an access token carries only `sub` and the claims come from userinfo.
+   */
+  readonly claimsInIdToken?: boolean;
 };
 
 export type UpstreamIdp = {
@@ -47,6 +53,8 @@ export type UpstreamIdp = {
   readonly port: number;
   /** The oidc-provider instance, for tests that need more. */
   readonly provider: Provider;
+  /** "METHOD /path" of every request served, in order. */
+  readonly requests: readonly string[];
   close(): Promise<void>;
 };
 
@@ -94,12 +102,18 @@ export async function startUpstreamIdp(options: StartUpstreamIdpOptions): Promis
     },
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'upstream-idp', use: 'sig', alg: 'RS256' }] as never },
     pkce: { required: () => true },
+    conformIdTokenClaims: options.claimsInIdToken !== true,
+    adapter: MemoryAdapter,
+    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
   });
   const oidc = provider.callback();
   const interactions = new IdpInteractions(provider, accounts);
 
+  const requests: string[] = [];
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const match = /^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$/.exec(new URL(req.url ?? '/', issuer).pathname);
+    const { pathname } = new URL(req.url ?? '/', issuer);
+    requests.push(`${req.method} ${pathname}`);
+    const match = /^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$/.exec(pathname);
     if (!match) return void oidc(req, res);
     interactions.handle(req, res, match[2] ?? 'show').catch((error: unknown) => {
       if (!res.headersSent) page(res, 400, 'Error', `<p>${escape(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}</p>`);
@@ -110,11 +124,56 @@ export async function startUpstreamIdp(options: StartUpstreamIdpOptions): Promis
     issuer,
     port,
     provider,
+    requests,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+type Stored = { payload: Record<string, unknown>; expiresAt: number | undefined };
+
+/**
+ * oidc-provider's storage, in memory (its built-in one warns on every start and is
+ * shared by every provider of the process). oidc-provider makes one per model of
+ * one provider (`new MemoryAdapter('Session')`), so a Map per instance is enough.
+ */
+class MemoryAdapter {
+  readonly #store = new Map<string, Stored>();
+
+  async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
+    this.#store.set(id, { payload: { ...payload }, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
+  }
+
+  async find(id: string): Promise<Record<string, unknown> | undefined> {
+    const stored = this.#store.get(id);
+    if (stored?.expiresAt !== undefined && stored.expiresAt <= Date.now()) this.#store.delete(id);
+    return this.#store.get(id)?.payload;
+  }
+
+  async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+    for (const [id, stored] of this.#store) if (stored.payload.uid === uid) return this.find(id);
+    return undefined;
+  }
+
+  async findByUserCode(userCode: string): Promise<Record<string, unknown> | undefined> {
+    for (const [id, stored] of this.#store) if (stored.payload.userCode === userCode) return this.find(id);
+    return undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    const stored = this.#store.get(id);
+    if (stored) stored.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.#store.delete(id);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    for (const [id, stored] of this.#store) if (stored.payload.grantId === grantId) this.#store.delete(id);
+  }
 }
 
 /** The IdP's own login and consent pages: plain forms, no JavaScript. */

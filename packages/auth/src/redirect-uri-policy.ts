@@ -38,7 +38,8 @@ export const redirectUriPolicy = {
     const uris = Array.isArray(metadata.redirect_uris) ? metadata.redirect_uris as string[] : [];
     for (const uri of uris) {
       const reason = refuseRedirectUri(uri);
-      if (reason) throw new errors.InvalidRedirectUri(reason);
+      // A description starting with redirect_uris makes it an invalid_redirect_uri error.
+      if (reason) throw new errors.InvalidClientMetadata(`redirect_uris: ${reason}`);
     }
     metadata.application_type = 'native';
     delete metadata.mcp_fleet_policy;

@@ -1,4 +1,4 @@
-import { AuthorizationResponseError, ResponseBodyError } from 'openid-client';
+import { AuthorizationResponseError } from 'openid-client';
 import { UpstreamError, upstreamErrors } from './errors.ts';
 
 /**
@@ -22,12 +22,30 @@ export function describeFailure(error: unknown): string {
   const parts = [error.name];
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') parts.push(code);
-  if (error instanceof ResponseBodyError || error instanceof AuthorizationResponseError) {
-    parts.push(`error=${error.error}`);
-    if (error.error_description) parts.push(`error_description=${error.error_description}`);
-  }
   parts.push(error.message);
   const causeCode = (error.cause as { code?: unknown } | undefined)?.code;
-  if (typeof causeCode === 'string') parts.push(`cause=${causeCode}`);
+  if (typeof causeCode === 'string' && causeCode !== code) parts.push(`cause=${causeCode}`);
+  const oauthError = findOAuthError(error);
+  if (oauthError) parts.push(oauthError);
   return parts.join(': ');
+}
+
+/**
+ * The IdP's OAuth `error` (and description) somewhere in the cause chain: on the
+ * error itself, or in a response body openid-client kept (GitHub answers a bad code
+ * with HTTP 200 and `{ error }`, which openid-client reports as an invalid response).
+ * Only these two strings are read, never the rest of a body.
+ */
+function findOAuthError(error: Error): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const candidate = current as { error?: unknown; error_description?: unknown; body?: unknown; cause?: unknown };
+    const source = (typeof candidate.error === 'string' ? candidate : candidate.body) as { error?: unknown; error_description?: unknown } | undefined;
+    if (typeof source?.error === 'string') {
+      const description = typeof source.error_description === 'string' ? ` error_description=${source.error_description}` : '';
+      return `error=${source.error}${description}`;
+    }
+    current = candidate.cause;
+  }
+  return undefined;
 }

@@ -1,0 +1,60 @@
+// OAuth requests made by hand, for what the SDK client never does wrong on purpose.
+import { createHash, randomBytes } from 'node:crypto';
+import { PageWalker } from './page-walker.ts';
+
+export const TEST_REDIRECT = 'http://127.0.0.1:9/oauth/callback';
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export async function registerClient(origin: string, metadata: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${origin}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'raw test client', redirect_uris: [TEST_REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none',
+      ...metadata,
+    }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+export function authorizeUrl(origin: string, params: Record<string, string | undefined>): string {
+  const url = new URL(`${origin}/authorize`);
+  for (const [key, value] of Object.entries({ response_type: 'code', redirect_uri: TEST_REDIRECT, state: randomBytes(6).toString('hex'), ...params })) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  return url.href;
+}
+
+/** Walks the sign-in (password) and consent pages; returns the final redirect to the client. */
+export async function approveWithPassword(url: string, credentials: { username: string; password: string }, walker = new PageWalker()): Promise<URL> {
+  const toClient = (href: string) => href.startsWith(TEST_REDIRECT);
+  let page = await walker.open(url, {}, toClient);
+  if (page.status === 200 && /name="password"/.test(page.html)) page = await walker.submit(page, credentials, toClient);
+  if (page.status === 200 && /name="decision"/.test(page.html)) page = await walker.submit(page, { decision: 'approve' }, toClient);
+  if (!toClient(page.url)) throw new Error(`the flow stopped at ${page.url} (${page.status}): ${page.html.slice(0, 300)}`);
+  return new URL(page.url);
+}
+
+export async function tokenRequest(origin: string, params: Record<string, string | undefined>): Promise<{ status: number; body: any; headers: Headers }> {
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) form.set(key, value);
+  const response = await fetch(`${origin}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  return { status: response.status, body: await response.json(), headers: response.headers };
+}
+
+/** Registration, PKCE, sign-in, consent and code exchange: a token response. */
+export async function obtainTokens(origin: string, credentials: { username: string; password: string }, extra: Record<string, string> = {}): Promise<{ clientId: string; tokens: any }> {
+  const client = await registerClient(origin);
+  const { verifier, challenge } = pkcePair();
+  const redirect = await approveWithPassword(authorizeUrl(origin, { client_id: client.body.client_id, code_challenge: challenge, code_challenge_method: 'S256', ...extra }), credentials);
+  const code = redirect.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${redirect.href}`);
+  const tokens = await tokenRequest(origin, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client.body.client_id, redirect_uri: TEST_REDIRECT, ...extra });
+  if (tokens.status !== 200) throw new Error(`token request answered ${tokens.status}: ${JSON.stringify(tokens.body)}`);
+  return { clientId: client.body.client_id, tokens: tokens.body };
+}
