@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, generateKeyPair, importJWK } from 'jose';
-import { hashPassword } from '@mcp-fleet/auth';
+import { REFRESH_REPLAY_GRACE_SECONDS, hashPassword } from '@mcp-fleet/auth';
 import { servers } from '../support/bridge-server.ts';
 import { obtainTokens, tokenRequest } from '../support/raw-oauth.ts';
 import { initializeRequest, post } from '../support/raw-mcp.ts';
@@ -110,13 +110,17 @@ describe('resource server', () => {
     assert.equal(asAlice.status, 200);
   });
 
-  test('refresh: a new access token; the old refresh token, replayed, revokes the grant', async () => {
+  test('refresh: a new access token; the old refresh token, replayed after the grace window, revokes the grant', async () => {
     const { clientId, tokens } = await obtainTokens(one.origin, alice);
     const refreshed = await tokenRequest(one.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.notEqual(refreshed.body.refresh_token, tokens.refresh_token, 'A6: rotated for a public client');
     assert.equal((await initializeWith(one, refreshed.body.access_token)).status, 200);
 
+    const raced = await tokenRequest(one.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+    assert.equal(raced.status, 200, 'A6: a replay within the grace window (racing egress nodes) is answered');
+
+    await new Promise((resolve) => setTimeout(resolve, (REFRESH_REPLAY_GRACE_SECONDS + 1) * 1000));
     const replayed = await tokenRequest(one.origin, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
     assert.equal(replayed.status, 400);
     assert.equal(replayed.body.error, 'invalid_grant');

@@ -9,6 +9,7 @@ import { interactionRoutes } from './interaction-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { bearerCheck, registerProtectedResourceMetadata } from './protected-resource.ts';
 import type { BearerError } from './errors.ts';
+import { withRefreshGrace } from './refresh-grace.ts';
 import { MCP_SCOPE, resourceUrlsFor } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
@@ -59,7 +60,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   const proxies = new TrustedProxies(options.trustedProxies);
   const provider = createAuthorizationServer({
     urls,
-    adapter: options.storage.Adapter,
+    adapter: withRefreshGrace(options.storage.Adapter),
     jwks: { keys: [...options.jwks.keys] },
     cookieKeys: [options.secret],
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
