@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { hashPassword } from '@mcp-fleet/auth';
 import { servers } from '../support/bridge-server.ts';
-import { PageWalker } from '../support/page-walker.ts';
-import { TEST_REDIRECT, approveWithPassword, authorizeUrl, obtainTokens, pkcePair, registerClient, tokenRequest } from '../support/raw-oauth.ts';
+import { TEST_REDIRECT, approveWithPassword, authorizeUrl, firstRedirectToClient, obtainTokens, pkcePair, registerClient, tokenRequest } from '../support/raw-oauth.ts';
 import { startSidecar } from '../support/sidecar-server.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
 
@@ -89,11 +88,11 @@ describe('authorization server', () => {
   test('A2: PKCE is required, `plain` is refused, a wrong verifier is refused', async () => {
     const client = await registerClient(sidecar.origin);
     const clientId = client.body.client_id;
-    const missing = await new PageWalker().open(authorizeUrl(sidecar.origin, { client_id: clientId }), {}, (url) => url.startsWith(TEST_REDIRECT));
-    assert.match(missing.url, /error=invalid_request/);
-    assert.match(decodeURIComponent(missing.url.replaceAll('+', ' ')), /requires PKCE/);
-    const plain = await new PageWalker().open(authorizeUrl(sidecar.origin, { client_id: clientId, code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }), {}, (url) => url.startsWith(TEST_REDIRECT));
-    assert.match(plain.url, /error=invalid_request/);
+    const missing = await firstRedirectToClient(authorizeUrl(sidecar.origin, { client_id: clientId }));
+    assert.equal(missing.searchParams.get('error'), 'invalid_request');
+    assert.match(missing.searchParams.get('error_description') ?? '', /requires PKCE/);
+    const plain = await firstRedirectToClient(authorizeUrl(sidecar.origin, { client_id: clientId, code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }));
+    assert.equal(plain.searchParams.get('error'), 'invalid_request');
 
     const { challenge } = pkcePair();
     const redirect = await approveWithPassword(authorizeUrl(sidecar.origin, { client_id: clientId, code_challenge: challenge, code_challenge_method: 'S256' }), alice);

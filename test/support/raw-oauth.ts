@@ -1,6 +1,6 @@
 // OAuth requests made by hand, for what the SDK client never does wrong on purpose.
 import { createHash, randomBytes } from 'node:crypto';
-import { PageWalker } from './page-walker.ts';
+import { CookieJar, followBrowserFlow } from './browser-flow.ts';
 
 export const TEST_REDIRECT = 'http://127.0.0.1:9/oauth/callback';
 
@@ -31,13 +31,26 @@ export function authorizeUrl(origin: string, params: Record<string, string | und
 }
 
 /** Walks the sign-in (password) and consent pages; returns the final redirect to the client. */
-export async function approveWithPassword(url: string, credentials: { username: string; password: string }, walker = new PageWalker()): Promise<URL> {
-  const toClient = (href: string) => href.startsWith(TEST_REDIRECT);
-  let page = await walker.open(url, {}, toClient);
-  if (page.status === 200 && /name="password"/.test(page.html)) page = await walker.submit(page, credentials, toClient);
-  if (page.status === 200 && /name="decision"/.test(page.html)) page = await walker.submit(page, { decision: 'approve' }, toClient);
-  if (!toClient(page.url)) throw new Error(`the flow stopped at ${page.url} (${page.status}): ${page.html.slice(0, 300)}`);
-  return new URL(page.url);
+export async function approveWithPassword(url: string, credentials: { username: string; password: string }, jar = new CookieJar()): Promise<URL> {
+  return followBrowserFlow(url, {
+    jar,
+    fillLogin: { login: credentials.username, password: credentials.password },
+    fill: { decision: 'approve' },
+    stopWhen: (next) => next.href.startsWith(TEST_REDIRECT),
+  });
+}
+
+/** Where an authorization request ends without a user: the redirect to the client (an error), unfollowed. */
+export async function firstRedirectToClient(url: string): Promise<URL> {
+  let current = new URL(url);
+  for (let hop = 0; hop < 5 && !current.href.startsWith(TEST_REDIRECT); hop++) {
+    const response = await fetch(current, { redirect: 'manual' });
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`${current} answered ${response.status} without a redirect`);
+    current = new URL(location, current);
+  }
+  return current;
 }
 
 export async function tokenRequest(origin: string, params: Record<string, string | undefined>): Promise<{ status: number; body: any; headers: Headers }> {

@@ -28,7 +28,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const configuration: Configuration = {
     adapter: options.adapter,
     jwks: options.jwks as Configuration['jwks'],
-    cookies: { keys: options.cookieKeys, long: { signed: true }, short: { signed: true } },
+    cookies: {
+      keys: options.cookieKeys,
+      // Own names: on one host (local runs, tests) the upstream IdP may be oidc-provider too.
+      names: { session: 'mcp_session', interaction: 'mcp_interaction', resume: 'mcp_interaction_resume' },
+      long: { signed: true },
+      short: { signed: true },
+    },
     // A9: the endpoints live at the origin root, at the paths clients guess.
     routes: { authorization: '/authorize', token: '/token', registration: '/register', revocation: '/revoke', jwks: '/jwks', userinfo: '/userinfo' },
     // A8: refresh tokens on request; `mcp` is the resource scope tokens carry.

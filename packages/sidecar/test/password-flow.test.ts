@@ -10,7 +10,7 @@ import { servers } from '../../../test/support/bridge-server.ts';
 import { HeadlessOAuthProvider, signInHeadless } from '../../../test/support/headless-oauth.ts';
 import { startSidecar } from '../../../test/support/sidecar-server.ts';
 import type { RunningSidecar } from '../../../test/support/sidecar-server.ts';
-import { PageWalker } from '../../../test/support/page-walker.ts';
+import { CookieJar, followBrowserFlow } from '../../../test/support/browser-flow.ts';
 
 describe('password sign-in, consent, and MCP through the sidecar', () => {
   let sidecar: RunningSidecar;
@@ -30,21 +30,23 @@ describe('password sign-in, consent, and MCP through the sidecar', () => {
 
   test('the SDK client signs in with a password, approves consent, and calls a tool', async (t) => {
     const provider = new HeadlessOAuthProvider();
-    const walker = new PageWalker();
-    const isRedirect = (url: string) => url.startsWith(provider.redirectUrl);
-    await signInHeadless(provider, sidecar.url, async (authorizationUrl) => {
-      const chooser = await walker.open(authorizationUrl.href, {}, isRedirect);
-      assert.equal(chooser.status, 200);
-      assert.match(chooser.html, /everything/);
-      const consent = await walker.submit(chooser, { username: 'alice', password: 'correct horse' }, isRedirect);
-      assert.equal(consent.status, 200, consent.html);
-      assert.match(consent.html, /mcp-fleet headless test client/);
-      assert.match(consent.html, /127\.0\.0\.1:9/);
-      assert.match(consent.html, /alice@example.com/);
-      assert.equal(consent.headers.get('content-security-policy')?.includes("frame-ancestors 'none'"), true);
-      const done = await walker.submit(consent, { decision: 'approve' }, isRedirect);
-      return done.url;
-    });
+    const pages: Array<{ url: URL; html: string }> = [];
+    await signInHeadless(provider, sidecar.url, (authorizationUrl) => followBrowserFlow(authorizationUrl, {
+      jar: new CookieJar(),
+      fillLogin: { login: 'alice', password: 'correct horse' },
+      fill: { decision: 'approve' },
+      stopWhen: (url) => url.href.startsWith(provider.redirectUrl),
+      pickForm: (forms, url, html) => {
+        pages.push({ url, html });
+        return forms.find((form) => form.inputs.some((input) => input.type === 'password')) ?? forms[0];
+      },
+    }).then((url) => url.href));
+    const [chooser, consent] = pages;
+    assert.equal(pages.length, 2, 'a sign-in page, then a consent page');
+    assert.match(chooser.html, /everything/);
+    assert.match(consent.html, /mcp-fleet headless test client/);
+    assert.match(consent.html, /127\.0\.0\.1:9/, 'the redirect host');
+    assert.match(consent.html, /alice@example.com/);
     const tokens = provider.tokens();
     assert.ok(tokens?.access_token && tokens.refresh_token, 'an access and a refresh token');
 
