@@ -165,7 +165,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const body = (request.body ?? {}) as Record<string, string>;
     const uid = body.uid ?? String((request.query as Record<string, unknown>).uid ?? '');
     if (!methods.password || !csrfMatches('password', uid, body[PASSWORD_FORM_FIELDS.csrf])) return expired(reply);
-    const result = await methods.password.verify(body[PASSWORD_FORM_FIELDS.username] ?? '', body[PASSWORD_FORM_FIELDS.password] ?? '', request.ip);
+    const result = await methods.password.verify(body[PASSWORD_FORM_FIELDS.username] ?? '', body[PASSWORD_FORM_FIELDS.password] ?? '', options.proxies.clientIp(request.raw));
     if (result.outcome === 'throttled') {
       reply.header('retry-after', String(result.retryAfterSeconds));
       return html(reply, 429, options.pages.chooser({ uid, csrfToken: csrfFor('password', uid), error: `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.` }));

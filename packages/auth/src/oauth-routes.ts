@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { TrustedProxies } from './trusted-proxies.ts';
+import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
+
+/** oidc-provider reads at most 56 KiB of a body; larger ones get a clear 413 here. */
+export const OAUTH_BODY_LIMIT = 56 * 1024;
+
+/** Dynamic registrations per client address: claude.ai registers twice per connect, a flood far more. */
+const REGISTRATIONS_PER_IP = { max: 30, windowMs: 10 * 60_000 };
 
 /** oidc-provider's own endpoints, at the origin root (A9). */
 const PROVIDER_PATHS = [
@@ -23,12 +30,29 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies; maxBodyBytes: number }): Promise<void> {
+export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies }): Promise<void> {
   const callback = options.provider.callback();
+  // Each registration counts against its address, whatever its outcome.
+  const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 } });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { bodyLimit: options.maxBodyBytes }, (_request, _payload, done) => done(null, undefined));
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  const refuse = (reply: FastifyReply, status: number, error: string, description: string) =>
+    reply.code(status).header('cache-control', 'no-store').type('application/json').send({ error, error_description: description });
 
   const handOver = (request: FastifyRequest, reply: FastifyReply, url?: string) => {
+    if (Number(request.headers['content-length'] ?? 0) > OAUTH_BODY_LIMIT) {
+      return refuse(reply, 413, 'invalid_request', `the request body is larger than ${OAUTH_BODY_LIMIT} bytes`);
+    }
+    if (request.method === 'POST' && request.url.split('?')[0] === '/register') {
+      const attempt = { username: '', ip: options.proxies.clientIp(request.raw) };
+      const decision = registrations.check(attempt);
+      if (!decision.allowed) {
+        reply.header('retry-after', String(decision.retryAfterSeconds));
+        return refuse(reply, 429, 'slow_down', `too many client registrations from this address; retry in ${decision.retryAfterSeconds} s`);
+      }
+      registrations.recordFailure(attempt);
+    }
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
     reply.hijack();

@@ -30,7 +30,6 @@ export interface ServerAuthOptions {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   trustedProxies: readonly string[];
-  maxBodyBytes: number;
   onBearerFailure?: (error: BearerError) => void;
 }
 
@@ -90,7 +89,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     async routes(app) {
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
-      await app.register(oauthRoutes, { provider, proxies, maxBodyBytes: options.maxBodyBytes });
+      await app.register(oauthRoutes, { provider, proxies });
       await app.register(interactionRoutes, {
         provider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
         accounts, consents, proxies, secret: options.secret,

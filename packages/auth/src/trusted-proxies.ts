@@ -20,6 +20,18 @@ export class TrustedProxies {
     return this.#list.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
   }
 
+  /**
+   * The client's address: the peer, or when the peer is a trusted proxy, the
+   * nearest address in X-Forwarded-For that is not one of ours.
+   */
+  clientIp(request: IncomingMessage): string {
+    const peer = request.socket.remoteAddress ?? '';
+    if (!this.trusts(peer)) return peer;
+    const forwarded = String(request.headers['x-forwarded-for'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean);
+    for (const hop of forwarded.reverse()) if (!this.trusts(hop)) return hop;
+    return forwarded.at(-1) ?? peer;
+  }
+
   /** Drops X-Forwarded-* a peer we do not trust may have forged. */
   stripUntrusted(request: IncomingMessage): void {
     if (this.trusts(request.socket.remoteAddress)) return;

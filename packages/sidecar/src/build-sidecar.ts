@@ -39,7 +39,6 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     accessTokenTtlSeconds: Math.round(config.auth.accessTokenTtlMs / 1000),
     refreshTokenTtlSeconds: Math.round(config.auth.refreshTokenTtlMs / 1000),
     trustedProxies: config.trustedProxies,
-    maxBodyBytes: server.maxBodyBytes,
     onBearerFailure: (error) => app.log.info({ server: server.name, reason: error.reason }, 'MCP request refused: bearer token'),
   });
   await auth.routes(app);

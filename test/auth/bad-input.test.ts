@@ -1,0 +1,123 @@
+// Bad input to the OAuth side of a sidecar: floods, forged forms, oversized bodies.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hashPassword } from '@mcp-fleet/auth';
+import { CookieJar, followBrowserFlow } from '../support/browser-flow.ts';
+import { TEST_REDIRECT, authorizeUrl, pkcePair, registerClient } from '../support/raw-oauth.ts';
+import { startSidecar } from '../support/sidecar-server.ts';
+import type { RunningSidecar } from '../support/sidecar-server.ts';
+
+const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
+
+/** Opens the sign-in page of a fresh authorization request; returns its URL, HTML and the jar. */
+async function signInPage(sidecar: RunningSidecar) {
+  const client = await registerClient(sidecar.origin);
+  const jar = new CookieJar();
+  let html = '';
+  let pageUrl: URL | undefined;
+  await followBrowserFlow(authorizeUrl(sidecar.origin, { client_id: client.body.client_id, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), {
+    jar,
+    stopWhen: (url) => url.href.startsWith(TEST_REDIRECT) || pageUrl !== undefined,
+    pickForm: (forms, url, page) => {
+      html = page;
+      pageUrl = url;
+      return forms[0];
+    },
+  });
+  return { jar, html, pageUrl: pageUrl! };
+}
+
+function formAction(html: string, base: URL): URL {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error('no form');
+  return new URL(action.replace(/&amp;/g, '&'), base);
+}
+
+describe('bad input to the OAuth endpoints', () => {
+  let sidecar: RunningSidecar;
+  before(async () => {
+    sidecar = await startSidecar({
+      fleet: { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('correct horse') } } } } } },
+      mcpServers: { probe: { command: process.execPath, args: [probe] } },
+    }, 'probe');
+  });
+  after(() => sidecar.close());
+
+  test('oversized bodies get 413 on every endpoint', async () => {
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    for (const [path, type] of [
+      ['/register', 'application/json'], ['/token', 'application/x-www-form-urlencoded'], ['/revoke', 'application/x-www-form-urlencoded'],
+      ['/login/password?uid=x', 'application/x-www-form-urlencoded'], ['/interaction/x/consent', 'application/x-www-form-urlencoded'], ['/mcp', 'application/json'],
+    ]) {
+      const response = await fetch(`${sidecar.origin}${path}`, { method: 'POST', headers: { 'content-type': type, accept: 'application/json, text/event-stream' }, body: big });
+      // /mcp checks the token before reading a body: without one it is 401, never a parsed 5 MB.
+      assert.equal(response.status, path === '/mcp' ? 401 : 413, path);
+      await response.body?.cancel();
+    }
+  });
+
+  test('consent POST without or with a wrong CSRF token is refused', async () => {
+    const { jar, html, pageUrl } = await signInPage(sidecar);
+    const login = await fetch(formAction(html, pageUrl), {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
+      body: new URLSearchParams({ username: 'alice', password: 'correct horse', csrf_token: /name="csrf_token" value="([^"]+)"/.exec(html)![1] }).toString(),
+    });
+    assert.equal(login.status, 303);
+    jar.capture(pageUrl, login);
+    // Follow to the consent page.
+    let next = new URL(login.headers.get('location')!, pageUrl);
+    let consentHtml = '';
+    for (let hop = 0; hop < 5 && !consentHtml; hop++) {
+      const response = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header(next) ?? '' } });
+      jar.capture(next, response);
+      if (response.status === 200) consentHtml = await response.text();
+      else next = new URL(response.headers.get('location')!, next);
+    }
+    assert.match(consentHtml, /name="decision"/);
+    const action = formAction(consentHtml, next);
+    for (const csrf of [undefined, 'forged-token']) {
+      const body = new URLSearchParams({ decision: 'approve' });
+      if (csrf) body.set('csrf', csrf);
+      const response = await fetch(action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(action) ?? '' }, body: body.toString() });
+      assert.equal(response.status, 403, `csrf ${csrf ?? 'missing'}`);
+      assert.equal(response.headers.get('location'), null);
+    }
+  });
+
+  test('a password flood is rate-limited: 429 with Retry-After', async () => {
+    const { jar, html, pageUrl } = await signInPage(sidecar);
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1];
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let attempt = 0; attempt < 7; attempt++) {
+      const response = await fetch(formAction(html, pageUrl), {
+        method: 'POST', redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
+        body: new URLSearchParams({ username: 'alice', password: `wrong ${attempt}`, csrf_token: csrf }).toString(),
+      });
+      statuses.push(response.status);
+      retryAfter ??= response.headers.get('retry-after');
+      await response.body?.cancel();
+    }
+    assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
+    assert.equal(statuses.at(-1), 429);
+    assert.ok(Number(retryAfter) > 0);
+  });
+});
+
+test('a registration flood is rate-limited: 429 with Retry-After', async (t) => {
+  const sidecar = await startSidecar({
+    fleet: { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('x') } } } } } },
+    mcpServers: { probe: { command: process.execPath, args: [probe] } },
+  }, 'probe');
+  t.after(() => sidecar.close());
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 32; attempt++) statuses.push((await registerClient(sidecar.origin)).status);
+  assert.equal(statuses.filter((status) => status === 201).length, 30);
+  assert.equal(statuses.at(-1), 429);
+  const refused = await fetch(`${sidecar.origin}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.headers.get('retry-after')) > 0);
+  assert.equal((await refused.json() as { error: string }).error, 'slow_down');
+});
