@@ -15,13 +15,16 @@ export class AccountStore {
     this.#ttlSeconds = options.ttlSeconds;
   }
 
-  async save(account: { subject: string; email?: string }): Promise<void> {
-    await this.#adapter.upsert(account.subject, { email: account.email }, this.#ttlSeconds);
+  async save(account: { subject: string; email?: string; facts: unknown }): Promise<void> {
+    await this.#adapter.upsert(account.subject, { email: account.email, facts: account.facts }, this.#ttlSeconds);
+  }
+
+  async find(subject: string): Promise<{ email?: string; facts: unknown } | undefined> {
+    return await this.#adapter.find(subject) as { email?: string; facts: unknown } | undefined;
   }
 
   async findEmail(subject: string): Promise<string | undefined> {
-    const found = await this.#adapter.find(subject) as { email?: string } | undefined;
-    return found?.email;
+    return (await this.find(subject))?.email;
   }
 }
 

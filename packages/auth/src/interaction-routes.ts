@@ -59,7 +59,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
   async function finishLogin(reply: FastifyReply, uid: string, user: SignedInUser): Promise<FastifyReply> {
     const interaction = await provider.Interaction.find(uid);
     if (!interaction) return expired(reply);
-    await options.accounts.save({ subject: user.subject, email: user.email });
+    await options.accounts.save({ subject: user.subject, email: user.email, facts: user.facts });
     interaction.result = { login: { accountId: user.subject } };
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
     return reply.redirect(interaction.returnTo, 303);

@@ -80,7 +80,24 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
   });
 
-  const verifier = new TokenVerifier({ urls, publicJwks: publicJwks(options.jwks), revocations: options.storage.revokedGrants });
+  /** Revokes a whole grant: its stored tokens go, and its access tokens fail from the next request. */
+  const revokeGrant = async (grantId: string) => {
+    await options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
+    await Promise.all(['RefreshToken', 'AccessToken', 'AuthorizationCode', 'Grant'].map((model) => new options.storage.Adapter(model).revokeByGrantId(grantId)));
+    await new options.storage.Adapter('Grant').destroy(grantId);
+  };
+  const verifier = new TokenVerifier({
+    urls,
+    publicJwks: publicJwks(options.jwks),
+    revocations: options.storage.revokedGrants,
+    // A user taken off the allow-list loses their grants on their next request.
+    accountCheck: async (token) => {
+      const account = await accounts.find(token.subject);
+      if (account && options.methods.stillAllowed(account.facts)) return true;
+      if (token.grantId) await revokeGrant(token.grantId);
+      return false;
+    },
+  });
   return {
     urls,
     provider,

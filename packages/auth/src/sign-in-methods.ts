@@ -8,6 +8,8 @@ export interface SignedInUser {
   email?: string;
   /** Shown on pages: "alice@example.com (via GitHub)". */
   display: string;
+  /** What the allow-list is judged on (kept with the account, judged again on later requests). */
+  facts: unknown;
 }
 
 export interface UpstreamSignIn {
@@ -30,6 +32,8 @@ export interface PasswordSignIn {
 export interface SignInMethods {
   upstream: ReadonlyMap<string, UpstreamSignIn>;
   password?: PasswordSignIn;
+  /** Whether an account signed in earlier still passes this server's allow-list (it may have changed). */
+  stillAllowed(facts: unknown): boolean;
 }
 
 export interface SignInPages {

@@ -33,7 +33,7 @@ function asSignIn(provider: UpstreamProvider, server: ServerConfig): UpstreamSig
     },
     async completeSignIn(callbackUrl, pending) {
       const user = await provider.completeSignIn(callbackUrl, pending as PendingSignIn);
-      return { subject: user.subject, email: user.emailVerified ? user.email : undefined, display: display(user), allowed: isAllowed(user, server.allow).allowed };
+      return { subject: user.subject, email: user.emailVerified ? user.email : undefined, display: display(user), facts: user, allowed: isAllowed(user, server.allow).allowed };
     },
   };
 }
@@ -46,7 +46,7 @@ function passwordMethod(config: FleetConfig): PasswordSignIn | undefined {
     async verify(username, secret, clientIp) {
       try {
         const user = await password.signIn({ username, password: secret, ip: clientIp });
-        return { outcome: 'ok', user: { subject: user.subject, email: user.email, display: display(user) } };
+        return { outcome: 'ok', user: { subject: user.subject, email: user.email, display: display(user), facts: user } };
       } catch (error) {
         if (error instanceof UpstreamError && error.code === 'rate_limited') {
           return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds ?? 60 };
@@ -79,5 +79,6 @@ export function createSignInMethods(config: FleetConfig, server: ServerConfig, o
     }),
     refused: ({ account, signInAgainHref }) => renderRefused({ serverName: server.name, account, signInAgainHref }),
   };
-  return { methods: { upstream, password }, pages };
+  const stillAllowed = (facts: unknown) => isAllowed(facts as UpstreamUser, server.allow, { password: providers.password }).allowed;
+  return { methods: { upstream, password, stillAllowed }, pages };
 }

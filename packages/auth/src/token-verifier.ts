@@ -19,6 +19,12 @@ export interface RevocationCheck {
   isRevoked(grantId: string): boolean;
 }
 
+/**
+ * Whether the token's user may still use this server (the allow-list may have
+ * changed since they signed in); asked once per token, when it is first seen.
+ */
+export type AccountCheck = (token: VerifiedToken) => Promise<boolean>;
+
 /** Verified tokens kept at most this many, oldest dropped first. */
 const CACHE_LIMIT = 10_000;
 
@@ -32,12 +38,14 @@ export class TokenVerifier {
   readonly #urls: ResourceUrls;
   readonly #keys: ReturnType<typeof createLocalJWKSet>;
   readonly #revocations: RevocationCheck;
+  readonly #accountCheck: AccountCheck | undefined;
   readonly #cache = new Map<string, VerifiedToken>();
 
-  constructor(options: { urls: ResourceUrls; publicJwks: JSONWebKeySet; revocations: RevocationCheck }) {
+  constructor(options: { urls: ResourceUrls; publicJwks: JSONWebKeySet; revocations: RevocationCheck; accountCheck?: AccountCheck }) {
     this.#urls = options.urls;
     this.#keys = createLocalJWKSet(options.publicJwks);
     this.#revocations = options.revocations;
+    this.#accountCheck = options.accountCheck;
   }
 
   async verifyAccessToken(token: string): Promise<VerifiedToken> {
@@ -45,6 +53,7 @@ export class TokenVerifier {
     let verified = this.#cache.get(key);
     if (!verified) {
       verified = await this.#verifySignedToken(token);
+      if (this.#accountCheck && !(await this.#accountCheck(verified))) throw bearerErrors.revoked();
       if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string);
       this.#cache.set(key, verified);
     }
