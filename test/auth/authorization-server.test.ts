@@ -101,7 +101,7 @@ describe('authorization server', () => {
     assert.equal(wrong.body.error, 'invalid_grant');
   });
 
-  test('a code used twice is refused', async () => {
+  test('a code used twice is refused, and its tokens revoked', async () => {
     const client = await registerClient(sidecar.origin);
     const { verifier, challenge } = pkcePair();
     const redirect = await approveWithPassword(authorizeUrl(sidecar.origin, { client_id: client.body.client_id, code_challenge: challenge, code_challenge_method: 'S256' }), alice);
@@ -111,12 +111,35 @@ describe('authorization server', () => {
     const second = await exchange();
     assert.equal(second.status, 400);
     assert.equal(second.body.error, 'invalid_grant');
+    const withFirst = await fetch(sidecar.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.body.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    assert.equal(withFirst.status, 401, 'the tokens of a replayed code are revoked');
   });
 
-  test('A7: an unknown client gets invalid_client 401 at /token', async () => {
+  test('A7: an unknown client gets invalid_client 401 at /token and /authorize', async () => {
     const response = await tokenRequest(sidecar.origin, { grant_type: 'authorization_code', code: 'nope', code_verifier: 'x'.repeat(43), client_id: 'no-such-client', redirect_uri: TEST_REDIRECT });
     assert.equal(response.status, 401);
     assert.equal(response.body.error, 'invalid_client');
+    const authorize = await fetch(authorizeUrl(sidecar.origin, { client_id: 'no-such-client', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), { redirect: 'manual' });
+    assert.equal(authorize.status, 401);
+    assert.match(await authorize.text(), /invalid_client/);
+  });
+
+  test('CORS for browser clients: preflights need no token, headers are exposed', async () => {
+    const origin = 'http://localhost:6274';
+    for (const path of ['/mcp', '/token', '/register', '/.well-known/oauth-authorization-server']) {
+      const preflight = await fetch(`${sidecar.origin}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' } });
+      assert.equal(preflight.status, 204, path);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), origin, path);
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/i, path);
+    }
+    const unauthorized = await fetch(sidecar.url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(unauthorized.status, 401);
+    assert.match(unauthorized.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/);
+    assert.match(unauthorized.headers.get('access-control-expose-headers') ?? '', /Mcp-Session-Id/);
   });
 
   test('a redirect URI that was not registered: an error page, no redirect', async () => {

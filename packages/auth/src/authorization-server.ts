@@ -101,6 +101,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       return { gid: (token as { grantId?: string }).grantId, ...(email ? { email } : {}) };
     },
     renderError: async (ctx, out) => {
+      // A7: clients (Claude) re-register when told invalid_client with a 401.
+      if (out.error === 'invalid_client') ctx.status = 401;
       ctx.type = 'html';
       ctx.body = errorPage(out.error, out.error_description);
     },

@@ -61,6 +61,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     if (!interaction) return expired(reply);
     await options.accounts.save({ subject: user.subject, email: user.email, facts: user.facts });
     interaction.result = { login: { accountId: user.subject } };
+    reply.log.info({ subject: user.subject }, 'signed in');
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
     return reply.redirect(interaction.returnTo, 303);
   }
@@ -75,6 +76,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
+    request.log.info({ subject: accountId, clientId }, 'consent granted');
     reply.hijack();
     await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }

@@ -1,0 +1,202 @@
+// A real browser (Debian's Chromium, driven by playwright-core) through the whole
+// sign-in: the SDK client's discovery, registration and PKCE; the company IdP's
+// login form and its consent; our consent page; the redirect back to the client;
+// the code exchange; then an MCP tool call with the token.
+//
+// Covers INTEROP.md: C1 (the consent page names the client, its redirect host and the
+// server, has a CSRF token, and cannot be framed: `frame-ancestors 'none'`, checked
+// in the header and by Chromium refusing to render it in a frame), A1-A3 and A5 as
+// the SDK does them, and R1/R2 (the SDK starts from a 401 on /mcp).
+//
+// The consent page is saved as test-artifacts/consent-page.png (gitignored).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Response as PageResponse } from 'playwright-core';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { servers } from '../support/bridge-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { HeadlessOAuthProvider } from '../support/headless-oauth.ts';
+import { startSidecar } from '../support/sidecar-server.ts';
+import type { RunningSidecar } from '../support/sidecar-server.ts';
+import { startUpstreamIdp } from '../support/upstream-idp.ts';
+import type { UpstreamIdp } from '../support/upstream-idp.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+/** The client's redirect URI: nothing listens there; the browser's requests to it are intercepted. */
+const CALLBACK_ORIGIN = 'http://127.0.0.1:9';
+const REDIRECT_URI = `${CALLBACK_ORIGIN}/oauth/callback`;
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const SCREENSHOT = `${ARTIFACTS}consent-page.png`;
+const IDP_SECRET = 'upstream-client-secret-0123456789';
+const ALICE_PASSWORD = 'correct horse battery staple';
+const CLIENT_NAME = 'Chromium interop client';
+
+async function launchChromium(): Promise<Browser> {
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  } catch (error) {
+    // Deliberately a failure, not a skip: this file exists to drive a real browser.
+    throw new Error(`Chromium could not be started from ${CHROMIUM} (is Debian's "chromium" package installed?): ${(error as Error).message}`);
+  }
+}
+
+/** The PNG's width and height, from its IHDR chunk (asserting the signature). */
+function pngSize(file: string): { width: number; height: number; bytes: number } {
+  const data = readFileSync(file);
+  assert.deepEqual([...data.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${file} is a PNG`);
+  assert.equal(data.subarray(12, 16).toString('latin1'), 'IHDR');
+  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20), bytes: data.length };
+}
+
+describe('a real browser (Chromium) through upstream sign-in and consent', () => {
+  let idp: UpstreamIdp;
+  let sidecar: RunningSidecar;
+
+  before(async () => {
+    const port = await freePort();
+    idp = await startUpstreamIdp({
+      clients: [{ client_id: 'mcp-fleet-everything', client_secret: IDP_SECRET, redirect_uris: [`http://127.0.0.1:${port}/callback/oidc`] }],
+      accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice', password: ALICE_PASSWORD } },
+    });
+    sidecar = await startSidecar({
+      fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: 'mcp-fleet-everything', clientSecret: IDP_SECRET } }, allow: { emails: ['alice@example.com'] } } },
+      mcpServers: { everything: { command: process.execPath, args: [servers.everything, 'stdio'] } },
+    }, 'everything', { port, signIn: { insecureUpstream: true } });
+  });
+  after(async () => {
+    await sidecar?.close();
+    await idp?.close();
+  });
+
+  test('SDK auth() + Chromium: IdP login, consent page (screenshot, unframeable), code exchange, echo', { timeout: 120_000 }, async (t) => {
+    // The SDK's half: discovery from the 401, registration, PKCE; it hands over the URL.
+    const provider = new HeadlessOAuthProvider({ redirectUrl: REDIRECT_URI, clientName: CLIENT_NAME });
+    assert.equal(await auth(provider, { serverUrl: sidecar.url }), 'REDIRECT');
+    const authorizationUrl = provider.authorizationUrl;
+    assert.ok(authorizationUrl, 'the SDK asked for a browser step');
+    assert.equal(authorizationUrl.origin, sidecar.origin);
+
+    const browser = await launchChromium();
+    t.after(() => browser.close());
+    const context: BrowserContext = await browser.newContext({ viewport: { width: 900, height: 800 } });
+    context.setDefaultTimeout(20_000);
+    context.setDefaultNavigationTimeout(20_000);
+    // The client's redirect URI (and a framing page, below): answered by the test, not the network.
+    const callbacks: string[] = [];
+    await context.route(`${CALLBACK_ORIGIN}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      if (url.pathname === '/oauth/callback') {
+        callbacks.push(url.href);
+        return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Signed in</title><p>You can close this window.</p>' });
+      }
+      if (url.pathname === '/framer') {
+        const src = url.searchParams.get('src') ?? '';
+        return route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>Framer</title><iframe id="victim" src="${src.replace(/"/g, '&quot;')}" width="800" height="600"></iframe>` });
+      }
+      return route.fulfill({ status: 404, body: 'not found' });
+    });
+    const page = await context.newPage();
+    const documents: PageResponse[] = [];
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.request().frame() === page.mainFrame()) documents.push(response);
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // 1. The sidecar sends the browser to the company IdP's login form.
+    await page.goto(authorizationUrl.href);
+    await page.waitForURL((url) => url.origin === idp.issuer && /^\/interaction\/[^/]+$/.test(url.pathname));
+    assert.equal(await page.locator('h1').textContent(), 'Sign in to Example Corp');
+    await page.fill('#login', 'alice');
+    await page.fill('#password', ALICE_PASSWORD);
+    await Promise.all([
+      page.waitForURL((url) => url.origin !== idp.issuer || !url.pathname.endsWith('/login'), { waitUntil: 'load' }),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+
+    // 2. The IdP's own consent for the sidecar's sign-in client ("asks to know who you are").
+    await page.waitForURL((url) => url.origin === sidecar.origin || url.origin === idp.issuer);
+    if (new URL(page.url()).origin === idp.issuer) {
+      await page.getByRole('heading', { name: 'Allow access' }).waitFor();
+      await page.getByRole('button', { name: 'Allow' }).click();
+    }
+
+    // 3. Our consent page (C1).
+    await page.waitForURL((url) => url.origin === sidecar.origin && /^\/interaction\/[^/]+$/.test(url.pathname));
+    await page.locator('button[name="decision"][value="approve"]').waitFor();
+    const consentUrl = page.url();
+    const consentResponse = documents.findLast((response) => response.url() === consentUrl);
+    assert.ok(consentResponse, `the consent page's response was seen: ${documents.map((response) => response.url()).join(', ')}`);
+    assert.equal(consentResponse.status(), 200);
+    const csp = consentResponse.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /(^|;)\s*frame-ancestors 'none'\s*(;|$)/, `C1: the consent page cannot be framed (CSP: ${csp})`);
+    assert.equal(consentResponse.headers()['x-frame-options'], 'DENY');
+    const text = await page.locator('main').innerText();
+    assert.match(await page.title(), new RegExp(`Allow ${CLIENT_NAME}`));
+    assert.match(text, new RegExp(CLIENT_NAME), 'C1: names the client');
+    assert.match(text, /127\.0\.0\.1:9\b/, 'C1: names the redirect URI host');
+    assert.match(text, /everything/, 'C1: names the server');
+    assert.match(text, /alice@example\.com/, 'shows who is signed in');
+    assert.ok((await page.locator('input[type="hidden"][name="csrf"]').getAttribute('value'))?.length, 'C1: CSRF token');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    rmSync(SCREENSHOT, { force: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const png = pngSize(SCREENSHOT);
+    assert.ok(statSync(SCREENSHOT).isFile());
+    assert.ok(png.bytes > 5_000, `the screenshot has content (${png.bytes} bytes)`);
+    assert.ok(png.width >= 800 && png.height >= 600, `the screenshot is the page (${png.width}x${png.height})`);
+    t.diagnostic(`consent page screenshot: ${SCREENSHOT} (${png.width}x${png.height}, ${png.bytes} bytes)`);
+
+    // C1 in practice: Chromium refuses to render the consent page inside another site's frame.
+    const framer = await context.newPage();
+    const refusals: string[] = [];
+    framer.on('console', (message) => { if (/frame-ancestors|Refused to (display|frame)/i.test(message.text())) refusals.push(message.text()); });
+    const events: string[] = [];
+    framer.on('request', (r) => events.push(`request ${r.url()}`));
+    framer.on('response', (r) => events.push(`response ${r.status()} ${r.url()}`));
+    framer.on('requestfailed', (r) => events.push(`failed ${r.url()} ${r.failure()?.errorText}`));
+    framer.on('requestfinished', (r) => events.push(`finished ${r.url()}`));
+    framer.on('console', (m) => events.push(`console ${m.text()}`));
+    await framer.goto(`${CALLBACK_ORIGIN}/framer?src=${encodeURIComponent(consentUrl)}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(events, framer.frames().map((f) => f.url()));
+    const framed = await framer.waitForResponse((response) => response.url() === consentUrl, { timeout: 10_000 });
+    assert.match(framed.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+    await framer.waitForLoadState('load');
+    const victim = framer.frames().find((frame) => frame !== framer.mainFrame());
+    assert.ok(victim, 'the iframe exists');
+    const framedButtons = await victim.locator('button[name="decision"]').count().catch(() => 0);
+    assert.equal(framedButtons, 0, `the consent form must not render in a frame (frame url ${victim.url()}; console: ${refusals.join(' | ')})`);
+    await framer.close();
+
+    // 4. Allow: the browser ends at the client's redirect URI with a code.
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(REDIRECT_URI)),
+      page.getByRole('button', { name: 'Allow' }).click(),
+    ]);
+    const callback = new URL(page.url());
+    assert.equal(callback.searchParams.get('error'), null, `no error: ${callback.searchParams.get('error_description')}`);
+    const code = callback.searchParams.get('code');
+    assert.ok(code, `a code in ${callback.href}`);
+    assert.equal(callback.searchParams.get('iss'), sidecar.origin, 'RFC 9207: the issuer is named');
+    assert.deepEqual(callbacks, [callback.href], 'the browser requested the redirect URI once');
+    assert.deepEqual(pageErrors, [], 'no script errors on any page');
+    await context.close();
+
+    // 5. The SDK's other half: the code exchange, then MCP with the token.
+    assert.equal(await auth(provider, { serverUrl: sidecar.url, authorizationCode: code }), 'AUTHORIZED');
+    assert.ok(provider.tokens()?.access_token);
+    const client = new Client({ name: 'chromium-interop', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sidecar.url), { authProvider: provider }));
+    t.after(() => client.close());
+    const echo = await client.callTool({ name: 'echo', arguments: { message: 'signed in with Chromium' } });
+    assert.deepEqual(echo.content, [{ type: 'text', text: 'Echo: signed in with Chromium' }]);
+  });
+});
