@@ -11,7 +11,10 @@
 // The consent page is saved as test-artifacts/consent-page.png (gitignored).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Response as PageResponse } from 'playwright-core';
@@ -20,6 +23,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { servers } from '../support/bridge-server.ts';
 import { freePort } from '../support/free-port.ts';
+import { waitFor } from '../support/processes.ts';
 import { HeadlessOAuthProvider } from '../support/headless-oauth.ts';
 import { startSidecar } from '../support/sidecar-server.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
@@ -27,7 +31,12 @@ import { startUpstreamIdp } from '../support/upstream-idp.ts';
 import type { UpstreamIdp } from '../support/upstream-idp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+/**
+ * Port 9 (discard), the tests' "nothing listens here" redirect port, is on Chromium's
+ * restricted-port list: without --explicitly-allowed-ports=9 the redirect to the client
+ * fails with net::ERR_UNSAFE_PORT before page.route ever sees it.
+ */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--explicitly-allowed-ports=9'];
 /** The client's redirect URI: nothing listens there; the browser's requests to it are intercepted. */
 const CALLBACK_ORIGIN = 'http://127.0.0.1:9';
 const REDIRECT_URI = `${CALLBACK_ORIGIN}/oauth/callback`;
@@ -87,17 +96,13 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     const context: BrowserContext = await browser.newContext({ viewport: { width: 900, height: 800 } });
     context.setDefaultTimeout(20_000);
     context.setDefaultNavigationTimeout(20_000);
-    // The client's redirect URI (and a framing page, below): answered by the test, not the network.
+    // The client's redirect URI: answered by the test, not the network.
     const callbacks: string[] = [];
-    await context.route(`${CALLBACK_ORIGIN}/**`, async (route) => {
+    await context.route((url) => url.origin === CALLBACK_ORIGIN, async (route) => {
       const url = new URL(route.request().url());
       if (url.pathname === '/oauth/callback') {
         callbacks.push(url.href);
         return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Signed in</title><p>You can close this window.</p>' });
-      }
-      if (url.pathname === '/framer') {
-        const src = url.searchParams.get('src') ?? '';
-        return route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>Framer</title><iframe id="victim" src="${src.replace(/"/g, '&quot;')}" width="800" height="600"></iframe>` });
       }
       return route.fulfill({ status: 404, body: 'not found' });
     });
@@ -154,26 +159,30 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     assert.ok(png.width >= 800 && png.height >= 600, `the screenshot is the page (${png.width}x${png.height})`);
     t.diagnostic(`consent page screenshot: ${SCREENSHOT} (${png.width}x${png.height}, ${png.bytes} bytes)`);
 
-    // C1 in practice: Chromium refuses to render the consent page inside another site's frame.
+    // C1 in practice: Chromium refuses to render the consent page inside another origin's
+    // frame. The framing page is served from a real loopback server (a page fulfilled by
+    // page.route counts as public, and Local Network Access checks would block the frame
+    // before CSP is even consulted).
+    const framerServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>Framer</title><iframe src="${consentUrl.replace(/"/g, '&quot;')}" width="800" height="600"></iframe>`);
+    }).listen(0, '127.0.0.1');
+    await once(framerServer, 'listening');
+    t.after(() => new Promise((resolve) => { framerServer.closeAllConnections(); framerServer.close(resolve); }));
     const framer = await context.newPage();
     const refusals: string[] = [];
-    framer.on('console', (message) => { if (/frame-ancestors|Refused to (display|frame)/i.test(message.text())) refusals.push(message.text()); });
-    const events: string[] = [];
-    framer.on('request', (r) => events.push(`request ${r.url()}`));
-    framer.on('response', (r) => events.push(`response ${r.status()} ${r.url()}`));
-    framer.on('requestfailed', (r) => events.push(`failed ${r.url()} ${r.failure()?.errorText}`));
-    framer.on('requestfinished', (r) => events.push(`finished ${r.url()}`));
-    framer.on('console', (m) => events.push(`console ${m.text()}`));
-    await framer.goto(`${CALLBACK_ORIGIN}/framer?src=${encodeURIComponent(consentUrl)}`);
-    await new Promise((r) => setTimeout(r, 3000));
-    console.log(events, framer.frames().map((f) => f.url()));
-    const framed = await framer.waitForResponse((response) => response.url() === consentUrl, { timeout: 10_000 });
+    framer.on('console', (message) => { if (/frame-ancestors/i.test(message.text())) refusals.push(message.text()); });
+    const framedResponse = framer.waitForResponse((response) => response.url() === consentUrl, { timeout: 10_000 });
+    await framer.goto(`http://127.0.0.1:${(framerServer.address() as AddressInfo).port}/`);
+    const framed = await framedResponse;
+    assert.equal(framed.status(), 200, 'the framed request reached the sidecar (so what stops it is the CSP)');
     assert.match(framed.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
-    await framer.waitForLoadState('load');
+    await waitFor(() => refusals.length > 0, { timeoutMs: 5_000, what: "Chromium's frame-ancestors refusal" }).catch(() => undefined);
     const victim = framer.frames().find((frame) => frame !== framer.mainFrame());
     assert.ok(victim, 'the iframe exists');
     const framedButtons = await victim.locator('button[name="decision"]').count().catch(() => 0);
-    assert.equal(framedButtons, 0, `the consent form must not render in a frame (frame url ${victim.url()}; console: ${refusals.join(' | ')})`);
+    assert.equal(framedButtons, 0, `the consent form must not render in a frame (frame at ${victim.url()})`);
+    assert.ok(refusals.some((message) => /frame-ancestors 'none'/.test(message)), `Chromium reports the frame-ancestors refusal (console: ${refusals.join(' | ') || 'nothing'})`);
     await framer.close();
 
     // 4. Allow: the browser ends at the client's redirect URI with a code.

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// One server's sidecar process, as pm2 runs it:
+//   node packages/sidecar/src/main.ts --config fleet.json --server NAME
+import { parseArgs } from 'node:util';
+import { formatProblems, loadConfig } from '@mcp-fleet/config';
+import { buildSidecar } from './build-sidecar.ts';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', short: 'c', default: process.env.MCP_FLEET_CONFIG ?? 'fleet.json' },
+      server: { type: 'string', short: 's' },
+      // Tests and local experiments with an http:// upstream issuer only.
+      'insecure-upstream': { type: 'boolean', default: false },
+    },
+  });
+  const loaded = loadConfig(values.config);
+  if (!loaded.config) throw new Error(`${values.config} is not valid:\n${formatProblems(loaded.problems)}`);
+  const server = loaded.config.servers.find((candidate) => candidate.name === values.server);
+  if (!server) {
+    throw new Error(`--server must name a server of ${values.config}: ${loaded.config.servers.map((candidate) => candidate.name).join(', ')}`);
+  }
+  const app = await buildSidecar({ config: loaded.config, server, signIn: { insecureUpstream: values['insecure-upstream'] } });
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal, server: server.name }, 'stopping: ending sessions and children');
+    app.close().then(() => process.exit(0), (error: unknown) => {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  try {
+    await app.listen({ host: server.host, port: server.port });
+  } catch (error) {
+    await app.close();
+    throw new Error(`mcpServers.${server.name}: cannot listen on ${server.host}:${server.port}: ${(error as Error).message}`);
+  }
+  app.log.info({ server: server.name, url: `${server.publicUrl}/mcp` }, 'serving');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`mcp-sidecar: ${(error as Error).message}\n`);
+  process.exit(1);
+});
