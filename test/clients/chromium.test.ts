@@ -8,6 +8,14 @@
 // in the header and by Chromium refusing to render it in a frame), A1-A3 and A5 as
 // the SDK does them, and R1/R2 (the SDK starts from a 401 on /mcp).
 //
+// The client's redirect URI is a real loopback listener (a native client's
+// http://127.0.0.1:<port>/oauth/callback, A5), not http://127.0.0.1:9 intercepted with
+// page.route: Playwright never routes a request that is the target of a redirect
+// (microsoft/playwright#2617, #3993), and the code arrives by a 303 from the sidecar;
+// port 9 is also on Chromium's restricted-port list (net::ERR_UNSAFE_PORT). The same
+// listener, another origin than the sidecar's, serves the page that tries to frame
+// the consent page.
+//
 // The consent page is saved as test-artifacts/consent-page.png (gitignored).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,15 +39,7 @@ import { startUpstreamIdp } from '../support/upstream-idp.ts';
 import type { UpstreamIdp } from '../support/upstream-idp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-/**
- * Port 9 (discard), the tests' "nothing listens here" redirect port, is on Chromium's
- * restricted-port list: without --explicitly-allowed-ports=9 the redirect to the client
- * fails with net::ERR_UNSAFE_PORT before page.route ever sees it.
- */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--explicitly-allowed-ports=9'];
-/** The client's redirect URI: nothing listens there; the browser's requests to it are intercepted. */
-const CALLBACK_ORIGIN = 'http://127.0.0.1:9';
-const REDIRECT_URI = `${CALLBACK_ORIGIN}/oauth/callback`;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const SCREENSHOT = `${ARTIFACTS}consent-page.png`;
 const IDP_SECRET = 'upstream-client-secret-0123456789';
@@ -55,6 +55,43 @@ async function launchChromium(): Promise<Browser> {
   }
 }
 
+type ClientApp = { origin: string; callbacks: string[]; close(): Promise<void> };
+
+/**
+ * The MCP client's side of the browser: its loopback redirect URI (records each
+ * callback URL and answers a small page) and, at /framer?src=, a page of another
+ * origin that puts `src` in an iframe.
+ */
+async function startClientApp(): Promise<ClientApp> {
+  const callbacks: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const send = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Client</title></head><body>${body}</body></html>`);
+    };
+    if (url.pathname === '/oauth/callback') {
+      callbacks.push(`${origin}${req.url}`);
+      return send(200, '<h1>Signed in</h1><p>You can close this window.</p>');
+    }
+    if (url.pathname === '/framer') {
+      const src = (url.searchParams.get('src') ?? '').replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+      return send(200, `<iframe src="${src}" width="800" height="600"></iframe>`);
+    }
+    return send(404, 'not found');
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    callbacks,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 /** The PNG's width and height, from its IHDR chunk (asserting the signature). */
 function pngSize(file: string): { width: number; height: number; bytes: number } {
   const data = readFileSync(file);
@@ -66,8 +103,10 @@ function pngSize(file: string): { width: number; height: number; bytes: number }
 describe('a real browser (Chromium) through upstream sign-in and consent', () => {
   let idp: UpstreamIdp;
   let sidecar: RunningSidecar;
+  let clientApp: ClientApp;
 
   before(async () => {
+    clientApp = await startClientApp();
     const port = await freePort();
     idp = await startUpstreamIdp({
       clients: [{ client_id: 'mcp-fleet-everything', client_secret: IDP_SECRET, redirect_uris: [`http://127.0.0.1:${port}/callback/oidc`] }],
@@ -81,11 +120,13 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
   after(async () => {
     await sidecar?.close();
     await idp?.close();
+    await clientApp?.close();
   });
 
   test('SDK auth() + Chromium: IdP login, consent page (screenshot, unframeable), code exchange, echo', { timeout: 120_000 }, async (t) => {
     // The SDK's half: discovery from the 401, registration, PKCE; it hands over the URL.
-    const provider = new HeadlessOAuthProvider({ redirectUrl: REDIRECT_URI, clientName: CLIENT_NAME });
+    const redirectUri = `${clientApp.origin}/oauth/callback`;
+    const provider = new HeadlessOAuthProvider({ redirectUrl: redirectUri, clientName: CLIENT_NAME });
     assert.equal(await auth(provider, { serverUrl: sidecar.url }), 'REDIRECT');
     const authorizationUrl = provider.authorizationUrl;
     assert.ok(authorizationUrl, 'the SDK asked for a browser step');
@@ -96,16 +137,6 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     const context: BrowserContext = await browser.newContext({ viewport: { width: 900, height: 800 } });
     context.setDefaultTimeout(20_000);
     context.setDefaultNavigationTimeout(20_000);
-    // The client's redirect URI: answered by the test, not the network.
-    const callbacks: string[] = [];
-    await context.route((url) => url.origin === CALLBACK_ORIGIN, async (route) => {
-      const url = new URL(route.request().url());
-      if (url.pathname === '/oauth/callback') {
-        callbacks.push(url.href);
-        return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Signed in</title><p>You can close this window.</p>' });
-      }
-      return route.fulfill({ status: 404, body: 'not found' });
-    });
     const page = await context.newPage();
     const documents: PageResponse[] = [];
     page.on('response', (response) => {
@@ -160,20 +191,13 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     t.diagnostic(`consent page screenshot: ${SCREENSHOT} (${png.width}x${png.height}, ${png.bytes} bytes)`);
 
     // C1 in practice: Chromium refuses to render the consent page inside another origin's
-    // frame. The framing page is served from a real loopback server (a page fulfilled by
-    // page.route counts as public, and Local Network Access checks would block the frame
-    // before CSP is even consulted).
-    const framerServer = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><title>Framer</title><iframe src="${consentUrl.replace(/"/g, '&quot;')}" width="800" height="600"></iframe>`);
-    }).listen(0, '127.0.0.1');
-    await once(framerServer, 'listening');
-    t.after(() => new Promise((resolve) => { framerServer.closeAllConnections(); framerServer.close(resolve); }));
+    // frame. (The framing page is on a loopback origin too: a public one would be stopped
+    // earlier by Chromium's Local Network Access checks, before CSP is consulted.)
     const framer = await context.newPage();
     const refusals: string[] = [];
     framer.on('console', (message) => { if (/frame-ancestors/i.test(message.text())) refusals.push(message.text()); });
     const framedResponse = framer.waitForResponse((response) => response.url() === consentUrl, { timeout: 10_000 });
-    await framer.goto(`http://127.0.0.1:${(framerServer.address() as AddressInfo).port}/`);
+    await framer.goto(`${clientApp.origin}/framer?src=${encodeURIComponent(consentUrl)}`);
     const framed = await framedResponse;
     assert.equal(framed.status(), 200, 'the framed request reached the sidecar (so what stops it is the CSP)');
     assert.match(framed.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
@@ -187,7 +211,7 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
 
     // 4. Allow: the browser ends at the client's redirect URI with a code.
     await Promise.all([
-      page.waitForURL((url) => url.href.startsWith(REDIRECT_URI)),
+      page.waitForURL((url) => url.href.startsWith(`${redirectUri}?`)),
       page.getByRole('button', { name: 'Allow' }).click(),
     ]);
     const callback = new URL(page.url());
@@ -195,7 +219,8 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     const code = callback.searchParams.get('code');
     assert.ok(code, `a code in ${callback.href}`);
     assert.equal(callback.searchParams.get('iss'), sidecar.origin, 'RFC 9207: the issuer is named');
-    assert.deepEqual(callbacks, [callback.href], 'the browser requested the redirect URI once');
+    assert.deepEqual(clientApp.callbacks, [callback.href], 'the browser requested the redirect URI once');
+    assert.match(await page.locator('body').innerText(), /Signed in/);
     assert.deepEqual(pageErrors, [], 'no script errors on any page');
     await context.close();
 
