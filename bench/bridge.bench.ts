@@ -1,4 +1,5 @@
-// Benchmark: our bridge against supergateway and a bare forwarder, on this machine.
+// Benchmark: our bridge against supergateway and a bare forwarder, on this machine, and
+// the auth sidecar (OAuth in front of the same bridge) against the bridge alone.
 //   npm run bench   (= node bench/bridge.bench.ts)
 // All servers run side by side and the echo measurements are interleaved in rounds
 // (order rotated each round), so that load from other work on the machine falls on
@@ -22,6 +23,7 @@ import type { InitializeResult, SlowCallsResult } from './scenarios.ts';
 import { logTail, startServer, stopServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
 import { firstInitializeMs } from './stdio-initialize.ts';
+import { SIDECAR_SERVER, sidecarAccessToken, writeSidecarConfig } from './sidecar-target.ts';
 import { markdownTable } from './text-table.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -39,8 +41,10 @@ const MEMORY_SESSIONS = 20;
 const WATCHDOG_MS = 240_000;
 
 const GOALS = { seqVsBare: 1.15, seqVsSupergateway: 0.7, throughputVsSupergateway: 2.5, slowWallMs: 1_200, warmInitMs: 20 };
+/** The auth sidecar against the bridge alone: auth adds at most 5 % to a call; idle RSS is for information. */
+const SIDECAR_GOALS = { seqVsBridge: 1.05, fleetLatencyVsBridge: 1.2, idleRssMiB: 90 };
 
-type TargetKey = 'bare' | 'supergateway' | 'supergatewayQuiet' | 'bridge';
+type TargetKey = 'bare' | 'supergateway' | 'supergatewayQuiet' | 'bridge' | 'sidecar';
 
 interface Target {
   key: TargetKey;
@@ -48,6 +52,8 @@ interface Target {
   command: string;
   args: (port: number) => string[];
   reference?: boolean;
+  /** Sent with every MCP request of this target (the sidecar's bearer token). */
+  headers?: Record<string, string>;
   port?: number;
   server?: ServerProcess;
   agent?: Agent;
@@ -79,15 +85,19 @@ const supergatewayArgs = (port: number) =>
 const target = (key: TargetKey, label: string, command: string, args: (port: number) => string[], reference = false): Target =>
   ({ key, label, command, args, reference, seqSamplesUs: [], roundMedianUs: [], roundCallsPerSecond: [], completed: 0, elapsedMs: 0, errors: 0 });
 
+const logDir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-'));
+/** The sidecar's fleet.json and state (signing keys, SQLite), written once its port is known. */
+const sidecarDir = join(logDir, 'sidecar');
+
 const TARGETS: Target[] = [
   target('bare', 'bare forwarder', NODE, (port) => ['bench/bare-forwarder.ts', String(port), '--', NODE, ...EVERYTHING]),
   target('supergateway', 'supergateway', 'node_modules/.bin/supergateway', supergatewayArgs),
   target('supergatewayQuiet', 'supergateway --logLevel none', 'node_modules/.bin/supergateway', (port) => [...supergatewayArgs(port), '--logLevel', 'none'], true),
   target('bridge', 'bridge', NODE, (port) => bridgeArgs(port, 1)),
+  target('sidecar', 'sidecar', NODE, () => ['packages/sidecar/src/main.ts', '--config', join(sidecarDir, 'fleet.json'), '--server', SIDECAR_SERVER]),
 ];
 const byKey = (key: TargetKey) => TARGETS.find((candidate) => candidate.key === key) as Target;
 
-const logDir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-'));
 const running = new Set<ServerProcess>();
 const agents = new Set<Agent>();
 const notes: string[] = [];

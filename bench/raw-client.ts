@@ -51,11 +51,16 @@ export class RawMcpClient {
   readonly #port: number;
   readonly #path: string;
   readonly #timeoutMs: number;
+  readonly #headers: Readonly<Record<string, string>>;
   #nextId = 1;
   sessionId: string | undefined;
+  /** HTTP requests sent so far. */
+  requestCount = 0;
 
-  constructor(options: { port: number; path?: string; agent: Agent; timeoutMs?: number }) {
+  /** `headers` go with every request (e.g. `authorization: Bearer …` for a server behind OAuth). */
+  constructor(options: { port: number; path?: string; agent: Agent; timeoutMs?: number; headers?: Record<string, string> }) {
     this.#agent = options.agent;
+    this.#headers = { ...options.headers };
     this.#port = options.port;
     this.#path = options.path ?? '/mcp';
     this.#timeoutMs = options.timeoutMs ?? 15_000;
@@ -63,8 +68,9 @@ export class RawMcpClient {
 
   /** One HTTP exchange; the body is read to its end so the socket goes back to the pool. */
   send(method: 'POST' | 'GET' | 'DELETE', body?: string, path = this.#path): Promise<HttpReply> {
-    const headers: Record<string, string> = { accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = { ...this.#headers, accept: 'application/json, text/event-stream' };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    this.requestCount += 1;
     if (this.sessionId !== undefined) {
       headers['mcp-session-id'] = this.sessionId;
       headers['mcp-protocol-version'] = PROTOCOL_VERSION;

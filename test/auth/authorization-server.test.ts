@@ -128,6 +128,16 @@ describe('authorization server', () => {
     assert.match(await authorize.text(), /invalid_client/);
   });
 
+  test('A3: metadata advertises URL client ids; one on a loopback or private host is never fetched', async () => {
+    const metadata = await (await fetch(`${sidecar.origin}/.well-known/oauth-authorization-server`)).json() as Record<string, unknown>;
+    assert.equal(metadata.client_id_metadata_document_supported, true);
+    for (const clientId of ['https://127.0.0.1/client.json', 'https://localhost/client.json', 'https://10.1.2.3/client.json', 'https://[::1]/client.json', 'http://example.com/client.json']) {
+      const response = await fetch(authorizeUrl(sidecar.origin, { client_id: clientId, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), { redirect: 'manual' });
+      assert.equal(response.status, 401, clientId);
+      assert.match(await response.text(), /invalid_client/, clientId);
+    }
+  });
+
   test('CORS for browser clients: preflights need no token, headers are exposed', async () => {
     const origin = 'http://localhost:6274';
     for (const path of ['/mcp', '/token', '/register', '/.well-known/oauth-authorization-server']) {

@@ -176,7 +176,7 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     const text = await page.locator('main').innerText();
     assert.match(await page.title(), new RegExp(`Allow ${CLIENT_NAME}`));
     assert.match(text, new RegExp(CLIENT_NAME), 'C1: names the client');
-    assert.match(text, /127\.0\.0\.1:9\b/, 'C1: names the redirect URI host');
+    assert.ok(text.includes(new URL(redirectUri).host), 'C1: names the redirect URI host');
     assert.match(text, /everything/, 'C1: names the server');
     assert.match(text, /alice@example\.com/, 'shows who is signed in');
     assert.ok((await page.locator('input[type="hidden"][name="csrf"]').getAttribute('value'))?.length, 'C1: CSRF token');
@@ -201,7 +201,7 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
     const framed = await framedResponse;
     assert.equal(framed.status(), 200, 'the framed request reached the sidecar (so what stops it is the CSP)');
     assert.match(framed.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/);
-    await waitFor(() => refusals.length > 0, { timeoutMs: 5_000, what: "Chromium's frame-ancestors refusal" }).catch(() => undefined);
+    await waitFor(() => refusals.length > 0 || undefined, { timeoutMs: 5_000, what: "Chromium's frame-ancestors refusal" }).catch(() => undefined);
     const victim = framer.frames().find((frame) => frame !== framer.mainFrame());
     assert.ok(victim, 'the iframe exists');
     const framedButtons = await victim.locator('button[name="decision"]').count().catch(() => 0);

@@ -1,5 +1,6 @@
 import Provider, { errors } from 'oidc-provider';
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { allowClientIdFetch } from './client-id-fetch-policy.ts';
 import { redirectUriPolicy } from './redirect-uri-policy.ts';
 import { MCP_SCOPE } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
@@ -56,6 +57,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       // A3: open dynamic registration, constrained by the redirect URI policy (A5).
       registration: { enabled: true, initialAccessToken: false },
       revocation: { enabled: true },
+      // A3: URL client ids (Client ID Metadata Documents), never fetched from private addresses.
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02', allowFetch: (_ctx, clientId) => allowClientIdFetch(clientId) },
       rpInitiatedLogout: { enabled: false },
       // A4: tokens are bound to this server's MCP URL, also when `resource` is omitted.
       resourceIndicators: {

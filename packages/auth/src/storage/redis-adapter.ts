@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
@@ -138,18 +138,24 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
     revokedGrants,
     client,
     keys,
-    /** Resolves once the connection has ended (QUIT answered, or dropped if it cannot be). */
+    /**
+     * Says QUIT when connected and waits (at most 2 s) for the socket to end;
+     * otherwise just stops reconnecting.
+     */
     async close() {
       revokedGrants.stop();
-      if (client.status === 'end') return;
-      const ended = once(client, 'end');
+      if (client.status !== 'ready') {
+        client.disconnect();
+        return;
+      }
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
       try {
         await client.quit();
       } catch {
-        // Best-effort: the connection is already unusable, so drop it without a goodbye.
+        // Best-effort: the connection broke during QUIT, so drop it without a goodbye.
         client.disconnect();
       }
-      await ended;
+      await Promise.race([ended, sleep(2_000, undefined, { ref: false })]);
     },
   };
 }

@@ -125,6 +125,5 @@ test('close ends promptly even when Redis has gone away; failures reach onBackgr
   assert.ok(errors.length > 0, 'the lost connection was reported');
   const started = Date.now();
   await storage.close();
-  assert.ok(Date.now() - started < 2_000);
-  assert.equal(storage.client.status, 'end');
+  assert.ok(Date.now() - started < 1_000);
 });
