@@ -69,6 +69,10 @@ interface Target {
   /** RSS of the server process itself (children apart), once started and after the echo rounds. */
   rssStartKiB?: number;
   rssAfterKiB?: number;
+  /** Log lines and client requests before and after the echo rounds and slow calls. */
+  logLinesBefore?: number;
+  logLinesAfter?: number;
+  requestsDuringLoad?: number;
 }
 
 interface BridgeHealth {
@@ -178,6 +182,30 @@ function bridgeLogProblems(server: ServerProcess): void {
     }
   }
   for (const [message, n] of counts) notes.push(`${server.name} log (${server.logPath}): ${n} × ${message}`);
+}
+
+function logLines(server: ServerProcess): string[] {
+  try {
+    return readFileSync(server.logPath, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** The most frequent messages among `lines` (JSON log lines by level and msg, others by text). */
+function topMessages(lines: readonly string[], limit = 3): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    let key: string;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      key = `level ${entry.level}: ${String(entry.msg).slice(0, 80)}`;
+    } catch {
+      key = `text: ${line.slice(0, 80)}`;
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([key, n]) => `${n} × "${key}"`).join(', ');
 }
 
 // --- bridge only ---------------------------------------------------------------------------
@@ -303,8 +331,9 @@ async function cleanupAll(): Promise<void> {
   if (stray > 0) notes.push(`cleanup: ${stray} process(es) started by this run were still alive at the end; killed them by pid`);
 }
 
-function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoad: TreeMemory; childAloneMs: Summary }): void {
+function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoad: TreeMemory; childAloneMs: Summary; oauthFlowMs: number; sidecarRssAfterOAuthKiB: number }): void {
   const b = byKey('bridge');
+  const sc = byKey('sidecar');
   const bare = byKey('bare');
   const sg = byKey('supergateway');
   const sgQuiet = byKey('supergatewayQuiet');
@@ -319,6 +348,9 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / bare forwarder:          ${times(rate(b) / rate(bare))}`);
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway:            ${times(rate(b) / rate(sg))}`);
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway (quiet):    ${times(rate(b) / rate(sgQuiet))}  (reference)`);
+  say(`sequential median, sidecar / bridge (auth):        ${times(median(sc) / median(b))}  (p99 ${times(p99(sc) / p99(b))}; +${us(median(sc) - median(b))} per call)`);
+  say(`calls/s at ${CONCURRENT.concurrency}, sidecar / bridge (auth):         ${times(rate(sc) / rate(b))}  (mean latency ×${(rate(b) / rate(sc)).toFixed(2)})`);
+  say(`sequential median, sidecar / bare forwarder:        ${times(median(sc) / median(bare))}`);
   say(`initialize, no spare / warm spare (medians):        ${times(extras.initColdMs.median / extras.initWarmMs.median)}`);
   say(`initialize, warm spare / server alone (medians):    ${times(extras.initWarmMs.median / extras.childAloneMs.median)}  (server-everything answers its first initialize on stdio in ${ms(extras.childAloneMs.median, 1)})`);
 
@@ -327,18 +359,26 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
   const seqSg = median(b) / median(sg);
   const tput = rate(b) / rate(sg);
   const slowMs = b.slow?.wallMs ?? Number.NaN;
+  const authSeq = median(sc) / median(b);
+  const authTput = rate(sc) / rate(b);
+  const sidecarIdleMiB = (sc.rssStartKiB ?? Number.NaN) / 1024;
+  const info = (ok: boolean, errors: number) => (errors > 0 ? 'info (errors)' : ok ? 'info: within' : 'info: over');
   const goals: string[][] = [
     ['sequential latency (median) vs bare forwarder', times(seqBare), `≤ ${GOALS.seqVsBare}×`, verdict(seqBare <= GOALS.seqVsBare, b.errors + bare.errors)],
     ['sequential latency (median) vs supergateway', times(seqSg), `≤ ${GOALS.seqVsSupergateway}×`, verdict(seqSg <= GOALS.seqVsSupergateway, b.errors + sg.errors)],
     [`throughput at ${CONCURRENT.concurrency} concurrent vs supergateway`, times(tput), `≥ ${GOALS.throughputVsSupergateway}×`, verdict(tput >= GOALS.throughputVsSupergateway, b.errors + sg.errors)],
     [`${SLOW.count} slow calls (${SLOW.durationSeconds} s each), one session`, ms(slowMs, 0), `≤ ${GOALS.slowWallMs} ms`, verdict(slowMs <= GOALS.slowWallMs, b.slow?.errors ?? 1)],
     ['initialize with a warm spare (median)', ms(extras.initWarmMs.median, 2), `< ${GOALS.warmInitMs} ms`, verdict(extras.initWarmMs.median < GOALS.warmInitMs, extras.initWarm.errors)],
+    ['sidecar: auth overhead, sequential median vs bridge', times(authSeq), `≤ ${SIDECAR_GOALS.seqVsBridge}×`, verdict(authSeq <= SIDECAR_GOALS.seqVsBridge, sc.errors + b.errors)],
+    [`sidecar: throughput at ${CONCURRENT.concurrency} concurrent vs bridge`, times(authTput), `info (fleet: latency ≤ ${SIDECAR_GOALS.fleetLatencyVsBridge}×, i.e. ≥ ${(1 / SIDECAR_GOALS.fleetLatencyVsBridge).toFixed(2)}×)`, info(authTput >= 1 / SIDECAR_GOALS.fleetLatencyVsBridge, sc.errors + b.errors)],
+    ['sidecar: RSS idle (after start, before OAuth and load)', mib(sc.rssStartKiB ?? 0), `< ${SIDECAR_GOALS.idleRssMiB} MiB`, info(sidecarIdleMiB < SIDECAR_GOALS.idleRssMiB, 0)],
   ];
-  say('\n## Goals (bridge)');
+  say('\n## Goals (bridge; sidecar rows: auth sidecar vs bridge)');
   say(markdownTable(['goal', 'measured', 'target', 'verdict'], goals));
 
-  const row = (name: string, pick: (t: Target) => string) => [name, ...[bare, sg, sgQuiet, b].map(pick)];
-  const onlyBridge = (name: string, value: string) => [name, '', '', '', value];
+  const row = (name: string, pick: (t: Target) => string) => [name, ...[bare, sg, sgQuiet, b, sc].map(pick)];
+  const onlyBridge = (name: string, value: string) => [name, '', '', '', value, ''];
+  const onlySidecar = (name: string, value: string) => [name, '', '', '', '', value];
   const rows: string[][] = [
     row(`sequential echo, median (${ROUNDS}×${SEQ.calls})`, (t) => us(median(t))),
     row('sequential echo, p99', (t) => us(p99(t))),
@@ -348,6 +388,9 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     row(`${SLOW.count} slow calls at once, wall`, (t) => ms(t.slow?.wallMs ?? Number.NaN, 0)),
     row('failed calls', (t) => String(t.errors + (t.slow?.errors ?? 0))),
     row('RSS server process: started / after load', (t) => `${mib(t.rssStartKiB ?? 0)} / ${mib(t.rssAfterKiB ?? 0)}`),
+    row('log lines per request during load', (t) => ((t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0) === 0 ? '0' : (((t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0)) / (t.requestsDuringLoad ?? 1)).toFixed(3))),
+    onlySidecar('OAuth flow (register … code exchange), wall', ms(extras.oauthFlowMs, 0)),
+    onlySidecar('RSS sidecar process, after the OAuth flow', mib(extras.sidecarRssAfterOAuthKiB)),
     onlyBridge('initialize, warm spare (median / p99)', `${ms(extras.initWarmMs.median, 2)} / ${ms(extras.initWarmMs.p99, 2)}`),
     onlyBridge('initialize, no spare (median / p99)', `${ms(extras.initColdMs.median, 1)} / ${ms(extras.initColdMs.p99, 1)}`),
     onlyBridge('RSS bridge process, no session', mib(extras.memIdle.selfKiB)),
@@ -357,7 +400,7 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     onlyBridge(`RSS children, ${MEMORY_SESSIONS} sessions`, `${mib(extras.mem20.descendantsKiB)} (${extras.mem20.descendantCount} proc)`),
   ];
   say('\n## Results');
-  say(markdownTable(['', 'bare forwarder', 'supergateway', 'supergateway --logLevel none (ref.)', 'bridge'], rows));
+  say(markdownTable(['', 'bare forwarder', 'supergateway', 'supergateway --logLevel none (ref.)', 'bridge', 'sidecar (OAuth + bridge)'], rows));
 }
 
 async function main(): Promise<void> {
@@ -379,15 +422,30 @@ async function main(): Promise<void> {
   say(`logs: ${logDir}`);
 
   say('\n## Starting the targets');
+  const sidecar = byKey('sidecar');
+  let sidecarPassword = '';
   for (const t of TARGETS) {
     t.port = await freePort();
+    if (t === sidecar) {
+      const written = await writeSidecarConfig({ dir: sidecarDir, port: t.port, command: NODE, args: EVERYTHING, cwd: ROOT });
+      sidecarPassword = written.password;
+      say(`  (${written.configPath}: one password user, server "${SIDECAR_SERVER}" on port ${t.port}, defaults otherwise: logLevel info, warmSpares 1)`);
+    }
     const args = t.args(t.port);
     say(`$ ${commandLine(t.command, args)}`);
+    const launchStart = performance.now();
     t.server = await launch(t.label, t.command, args, t.port);
+    if (t === sidecar) say(`  sidecar listening ${ms(performance.now() - launchStart, 0)} after spawn`);
   }
   await sleep(500);
   for (const t of TARGETS) t.rssStartKiB = rssKiB((t.server as ServerProcess).pid);
   say(`RSS once started (no session, children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssStartKiB ?? 0)}`).join('; ')}`);
+
+  say('\n## sidecar: access token');
+  const token = await sidecarAccessToken(sidecar.port as number, sidecarPassword);
+  sidecar.headers = { authorization: `Bearer ${token.accessToken}` };
+  const sidecarRssAfterOAuth = rssKiB((sidecar.server as ServerProcess).pid);
+  say(`  registration + PKCE + password sign-in + consent + code exchange: ${ms(token.flowMs, 0)}; sidecar RSS after it ${mib(sidecarRssAfterOAuth)}`);
 
   say('\n## bridge: sessions and memory');
   const bridge = byKey('bridge');
@@ -396,7 +454,8 @@ async function main(): Promise<void> {
   say('\n## Echo rounds');
   for (const t of TARGETS) {
     t.agent = newAgent(64);
-    t.client = new RawMcpClient({ port: t.port as number, agent: t.agent });
+    t.client = new RawMcpClient({ port: t.port as number, agent: t.agent, headers: t.headers });
+    t.logLinesBefore = logLines(t.server as ServerProcess).length;
     await t.client.open();
     await checkedEcho(t.client);
   }
@@ -405,10 +464,11 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]);
     await runRound(order);
-    const rss = treeMemory((bridge.server as ServerProcess).pid).selfKiB;
+    const rss = rssKiB((bridge.server as ServerProcess).pid);
+    const sidecarRss = rssKiB((sidecar.server as ServerProcess).pid);
     say(`  round ${round + 1} (${order.map((t) => t.key).join(', ')}): `
       + TARGETS.map((t) => `${t.key} ${us(t.roundMedianUs[round])} ${Math.round(t.roundCallsPerSecond[round])}/s`).join('; ')
-      + `; bridge RSS ${mib(rss)}; load ${load()}`);
+      + `; RSS bridge ${mib(rss)}, sidecar ${mib(sidecarRss)}; load ${load()}`);
   }
   for (const t of TARGETS) if (t.errors > 0) notes.push(`${t.label}, echo rounds: ${t.errors} failed call(s); first: ${t.firstError}`);
 
@@ -421,6 +481,13 @@ async function main(): Promise<void> {
 
   for (const t of TARGETS) t.rssAfterKiB = rssKiB((t.server as ServerProcess).pid);
   say(`RSS after the echo rounds and slow calls (children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssAfterKiB ?? 0)}`).join('; ')}`);
+  say('log lines written from session open to the end of the slow calls (per HTTP request of the client):');
+  for (const t of TARGETS) {
+    const lines = logLines(t.server as ServerProcess).slice(t.logLinesBefore ?? 0);
+    t.logLinesAfter = (t.logLinesBefore ?? 0) + lines.length;
+    t.requestsDuringLoad = (t.client as RawMcpClient).requestCount;
+    say(`  ${t.label}: ${lines.length} line(s) over ${t.requestsDuringLoad} requests (${(lines.length / t.requestsDuringLoad).toFixed(3)} per request)${lines.length ? `; most: ${topMessages(lines)}` : ''}`);
+  }
   for (const t of TARGETS) {
     const status = await (t.client as RawMcpClient).close();
     if (t.key !== 'bare' && status !== 200 && status !== 204) notes.push(`${t.label}: DELETE of the session answered HTTP ${status}`);
@@ -430,6 +497,7 @@ async function main(): Promise<void> {
   const memAfterLoad = treeMemory((bridge.server as ServerProcess).pid);
   say(`\nbridge RSS after the echo rounds and DELETE: ${mib(memAfterLoad.selfKiB)}; ${memAfterLoad.descendantCount} descendant(s) ${mib(memAfterLoad.descendantsKiB)}`);
   bridgeLogProblems(bridge.server as ServerProcess);
+  bridgeLogProblems(sidecar.server as ServerProcess);
   for (const t of TARGETS) await shutdown(t.server as ServerProcess);
 
   say('\n## bridge --warm-spares 0');
@@ -445,11 +513,11 @@ async function main(): Promise<void> {
   const childAloneMs = summarize(aloneSamples);
   say(`  first initialize, ${CHILD_ALONE.settleMs} ms after start: median ${ms(childAloneMs.median, 2)}; samples ${aloneSamples.map((value) => value.toFixed(1)).join(' ')}`);
 
-  printReport({ ...sessions, initColdMs, memAfterLoad, childAloneMs });
+  printReport({ ...sessions, initColdMs, memAfterLoad, childAloneMs, oauthFlowMs: token.flowMs, sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth });
 
   await cleanupAll();
   say('\n## Observations');
-  if (notes.length === 0) say('none: no failed calls, no warnings or errors in the bridge logs, clean shutdowns, no stray processes');
+  if (notes.length === 0) say('none: no failed calls, no warnings or errors in the bridge and sidecar logs, clean shutdowns, no stray processes');
   for (const note of notes) say(`- ${note}`);
   say(`\nload average ${load()} at the end; total time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   say('reproduce: cd /work/main && PATH="$HOME/.local/node24/bin:$PATH" npm run bench');

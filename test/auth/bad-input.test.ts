@@ -56,7 +56,7 @@ describe('bad input to the OAuth endpoints', () => {
     }
   });
 
-  test('consent POST without or with a wrong CSRF token is refused', async () => {
+  test('C1: the consent page cannot be framed; a consent POST without or with a wrong CSRF token is refused', async () => {
     const { jar, html, pageUrl } = await signInPage(sidecar);
     const login = await fetch(formAction(html, pageUrl), {
       method: 'POST', redirect: 'manual',
@@ -68,13 +68,19 @@ describe('bad input to the OAuth endpoints', () => {
     // Follow to the consent page.
     let next = new URL(login.headers.get('location')!, pageUrl);
     let consentHtml = '';
+    let consentHeaders = new Headers();
     for (let hop = 0; hop < 5 && !consentHtml; hop++) {
       const response = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header(next) ?? '' } });
       jar.capture(next, response);
-      if (response.status === 200) consentHtml = await response.text();
-      else next = new URL(response.headers.get('location')!, next);
+      if (response.status === 200) {
+        consentHtml = await response.text();
+        consentHeaders = response.headers;
+      } else next = new URL(response.headers.get('location')!, next);
     }
     assert.match(consentHtml, /name="decision"/);
+    // C1: the consent page cannot be framed (clickjacking).
+    assert.match(consentHeaders.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(consentHeaders.get('x-frame-options'), 'DENY');
     const action = formAction(consentHtml, next);
     for (const csrf of [undefined, 'forged-token']) {
       const body = new URLSearchParams({ decision: 'approve' });

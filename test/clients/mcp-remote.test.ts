@@ -181,6 +181,8 @@ describe('mcp-remote 0.15 against a sidecar (upstream OIDC sign-in, consent)', (
   test('Streamable HTTP (/mcp, --transport http-only): sign-in in the browser, tools/list, echo', { timeout: 120_000 }, async (t) => {
     const run = await connectThroughMcpRemote(t, '/mcp', 'http-only');
     assertSignedInThroughTheBrowser(t, run);
+    // R1/A4: the resource mcp-remote asks for is the one the metadata names: the URL it was given.
+    assert.equal(readReport(run.reportPath).find((entry) => entry.event === 'open')?.resource, run.serverUrl);
     const { tools } = await run.client.listTools();
     assert.ok(tools.some((tool) => tool.name === 'echo'), `tools: ${tools.map((tool) => tool.name).join(', ')}`);
     const echo = await run.client.callTool({ name: 'echo', arguments: { message: 'through mcp-remote' } });
@@ -192,6 +194,7 @@ describe('mcp-remote 0.15 against a sidecar (upstream OIDC sign-in, consent)', (
   test('HTTP+SSE (/sse, --transport sse-only): sign-in in the browser, tools/list, echo', { timeout: 120_000 }, async (t) => {
     const run = await connectThroughMcpRemote(t, '/sse', 'sse-only');
     assertSignedInThroughTheBrowser(t, run);
+    assert.equal(readReport(run.reportPath).find((entry) => entry.event === 'open')?.resource, run.serverUrl);
     const { tools } = await run.client.listTools();
     assert.ok(tools.some((tool) => tool.name === 'echo'), `tools: ${tools.map((tool) => tool.name).join(', ')}`);
     const echo = await run.client.callTool({ name: 'echo', arguments: { message: 'over SSE' } });

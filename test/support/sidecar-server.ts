@@ -39,5 +39,24 @@ export async function startSidecar(raw: { fleet?: Record<string, unknown>; mcpSe
   await app.listen({ host: '127.0.0.1', port: server.port });
   const { port: bound } = app.server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${bound}`;
-  return { origin, url: `${origin}/mcp`, config: result.config, logs, close: () => app.close() };
+  return {
+    origin, url: `${origin}/mcp`, config: result.config, logs,
+    async close() {
+      await app.close();
+      assertNoSecretsLogged(logs);
+    },
+  };
+}
+
+/** Shapes of secrets that must never be logged, checked on every sidecar a test closes. */
+const SECRET_SHAPES = [
+  /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/, // a JWT (access or ID token)
+  /Bearer [\w.~+/-]{8,}/i,
+  /"(access_token|refresh_token|id_token|client_secret|code_verifier|password|cookie|authorization)"\s*:/i,
+  /scrypt\$/,
+];
+
+function assertNoSecretsLogged(logs: readonly string[]): void {
+  const leaks = logs.filter((line) => SECRET_SHAPES.some((shape) => shape.test(line)));
+  if (leaks.length > 0) throw new Error(`secrets in the sidecar log:\n${leaks.map((line) => line.slice(0, 200)).join('\n')}`);
 }

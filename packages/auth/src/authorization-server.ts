@@ -31,8 +31,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     jwks: options.jwks as Configuration['jwks'],
     cookies: {
       keys: options.cookieKeys,
-      // Own names: on one host (local runs, tests) the upstream IdP may be oidc-provider too.
-      names: { session: 'mcp_session', interaction: 'mcp_interaction', resume: 'mcp_interaction_resume' },
+      names: cookieNames(urls.origin),
       long: { signed: true },
       short: { signed: true },
     },
@@ -114,6 +113,20 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   // X-Forwarded-* reach the provider only from trusted proxies (stripped before, see oauth-routes).
   provider.proxy = true;
   return provider;
+}
+
+/**
+ * C2: on https, `__Host-` for the session cookie (Secure, Path=/, no Domain) and
+ * `__Secure-` for the path-scoped interaction cookies. Own names in any case: on
+ * one host (local runs, tests) the upstream IdP may be oidc-provider too.
+ */
+function cookieNames(origin: string): { session: string; interaction: string; resume: string } {
+  const https = origin.startsWith('https:');
+  return {
+    session: https ? '__Host-mcp_session' : 'mcp_session',
+    interaction: https ? '__Secure-mcp_interaction' : 'mcp_interaction',
+    resume: https ? '__Secure-mcp_interaction_resume' : 'mcp_interaction_resume',
+  };
 }
 
 function errorPage(error: string, description: string | undefined): string {

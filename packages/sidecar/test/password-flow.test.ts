@@ -28,7 +28,7 @@ describe('password sign-in, consent, and MCP through the sidecar', () => {
     assert.equal(response.headers.get('www-authenticate'), `Bearer resource_metadata="${sidecar.origin}/.well-known/oauth-protected-resource/mcp", scope="mcp"`);
   });
 
-  test('the SDK client signs in with a password, approves consent, and calls a tool', async (t) => {
+  test('the SDK client signs in with a password, approves consent (C1: client, redirect host, server, account; unframeable), and calls a tool', async (t) => {
     const provider = new HeadlessOAuthProvider();
     const pages: Array<{ url: URL; html: string }> = [];
     await signInHeadless(provider, sidecar.url, (authorizationUrl) => followBrowserFlow(authorizationUrl, {

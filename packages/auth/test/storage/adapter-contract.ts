@@ -106,7 +106,8 @@ export async function adapterContract(t: TestContext, options: AdapterContractOp
     const before = epochSeconds();
     await codes.consume('code-1');
     const found = await codes.find('code-1');
-    assert.equal(typeof found?.consumed, 'number');
+    assert.ok(found);
+    assert.equal(typeof found.consumed, 'number');
     assert.ok(found.consumed >= before && found.consumed <= epochSeconds(), `consumed ${found.consumed} is now in epoch seconds`);
     assert.deepEqual({ ...found, consumed: undefined }, { ...payload, consumed: undefined });
 
