@@ -38,6 +38,8 @@ const SLOW = { count: 50, durationSeconds: 1 };
 const INIT = { sessions: 15, warmGapMs: 1_000, coldGapMs: 300 };
 const CHILD_ALONE = { samples: 5, settleMs: 1_000 };
 const MEMORY_SESSIONS = 20;
+/** Auth overhead cross-check: bridge and sidecar alone, in short alternating blocks (ABBA …) of sequential calls. */
+const PAIRED = { blocks: 20, warmup: 5, calls: 100, maxMs: 5_000 };
 const WATCHDOG_MS = 240_000;
 
 const GOALS = { seqVsBare: 1.15, seqVsSupergateway: 0.7, throughputVsSupergateway: 2.5, slowWallMs: 1_200, warmInitMs: 20 };
@@ -323,6 +325,36 @@ async function runRound(order: Target[]): Promise<void> {
   }
 }
 
+interface PairedFigures {
+  /** Per block pair, sidecar median / bridge median. */
+  blockRatios: number[];
+  bridgeUs: number[];
+  sidecarUs: number[];
+}
+
+/**
+ * Sequential echo calls on the bridge and the sidecar in alternating short blocks
+ * (bridge first, then sidecar first, then sidecar first, then bridge first, …), so that
+ * both see the same load within a fraction of a second: the auth overhead with less
+ * noise than the round medians. Failures count towards each target's errors.
+ */
+async function pairedAuthOverhead(bridge: Target, sidecar: Target): Promise<PairedFigures> {
+  const figures: PairedFigures = { blockRatios: [], bridgeUs: [], sidecarUs: [] };
+  for (let block = 0; block < PAIRED.blocks; block++) {
+    const order = block % 4 === 0 || block % 4 === 3 ? [bridge, sidecar] : [sidecar, bridge];
+    const medians = new Map<Target, number>();
+    for (const t of order) {
+      const seq = await sequentialEcho(t.client as RawMcpClient, { warmup: PAIRED.warmup, calls: PAIRED.calls, maxMs: PAIRED.maxMs });
+      (t === bridge ? figures.bridgeUs : figures.sidecarUs).push(...seq.samplesUs);
+      medians.set(t, summarize(seq.samplesUs).median);
+      t.errors += seq.errors;
+      t.firstError ??= seq.firstError;
+    }
+    figures.blockRatios.push((medians.get(sidecar) as number) / (medians.get(bridge) as number));
+  }
+  return figures;
+}
+
 async function cleanupAll(): Promise<void> {
   for (const agent of agents) agent.destroy();
   agents.clear();
@@ -331,7 +363,7 @@ async function cleanupAll(): Promise<void> {
   if (stray > 0) notes.push(`cleanup: ${stray} process(es) started by this run were still alive at the end; killed them by pid`);
 }
 
-function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoad: TreeMemory; childAloneMs: Summary; oauthFlowMs: number; sidecarRssAfterOAuthKiB: number }): void {
+function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoad: TreeMemory; childAloneMs: Summary; oauthFlowMs: number; sidecarRssAfterOAuthKiB: number; paired: PairedFigures }): void {
   const b = byKey('bridge');
   const sc = byKey('sidecar');
   const bare = byKey('bare');
@@ -349,6 +381,12 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway:            ${times(rate(b) / rate(sg))}`);
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway (quiet):    ${times(rate(b) / rate(sgQuiet))}  (reference)`);
   say(`sequential median, sidecar / bridge (auth):        ${times(median(sc) / median(b))}  (p99 ${times(p99(sc) / p99(b))}; +${us(median(sc) - median(b))} per call)`);
+  const paired = extras.paired;
+  const pairedBridge = summarize(paired.bridgeUs).median;
+  const pairedSidecar = summarize(paired.sidecarUs).median;
+  const blockRatios = summarize(paired.blockRatios);
+  say(`sequential, sidecar / bridge, paired blocks:        ${times(blockRatios.median)} median of ${paired.blockRatios.length} block ratios (min ${times(blockRatios.min)}, max ${times(blockRatios.max)});`
+    + ` pooled medians ${us(pairedSidecar)} / ${us(pairedBridge)} = ${times(pairedSidecar / pairedBridge)} (+${us(pairedSidecar - pairedBridge)} per call)`);
   say(`calls/s at ${CONCURRENT.concurrency}, sidecar / bridge (auth):         ${times(rate(sc) / rate(b))}  (mean latency ×${(rate(b) / rate(sc)).toFixed(2)})`);
   say(`sequential median, sidecar / bare forwarder:        ${times(median(sc) / median(bare))}`);
   say(`initialize, no spare / warm spare (medians):        ${times(extras.initColdMs.median / extras.initWarmMs.median)}`);
@@ -370,6 +408,7 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     [`${SLOW.count} slow calls (${SLOW.durationSeconds} s each), one session`, ms(slowMs, 0), `≤ ${GOALS.slowWallMs} ms`, verdict(slowMs <= GOALS.slowWallMs, b.slow?.errors ?? 1)],
     ['initialize with a warm spare (median)', ms(extras.initWarmMs.median, 2), `< ${GOALS.warmInitMs} ms`, verdict(extras.initWarmMs.median < GOALS.warmInitMs, extras.initWarm.errors)],
     ['sidecar: auth overhead, sequential median vs bridge', times(authSeq), `≤ ${SIDECAR_GOALS.seqVsBridge}×`, verdict(authSeq <= SIDECAR_GOALS.seqVsBridge, sc.errors + b.errors)],
+    ['sidecar: the same, paired blocks (cross-check)', times(blockRatios.median), `≤ ${SIDECAR_GOALS.seqVsBridge}×`, info(blockRatios.median <= SIDECAR_GOALS.seqVsBridge, sc.errors + b.errors)],
     [`sidecar: throughput at ${CONCURRENT.concurrency} concurrent vs bridge`, times(authTput), `info (fleet: latency ≤ ${SIDECAR_GOALS.fleetLatencyVsBridge}×, i.e. ≥ ${(1 / SIDECAR_GOALS.fleetLatencyVsBridge).toFixed(2)}×)`, info(authTput >= 1 / SIDECAR_GOALS.fleetLatencyVsBridge, sc.errors + b.errors)],
     ['sidecar: RSS idle (after start, before OAuth and load)', mib(sc.rssStartKiB ?? 0), `< ${SIDECAR_GOALS.idleRssMiB} MiB`, info(sidecarIdleMiB < SIDECAR_GOALS.idleRssMiB, 0)],
   ];
@@ -388,7 +427,11 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     row(`${SLOW.count} slow calls at once, wall`, (t) => ms(t.slow?.wallMs ?? Number.NaN, 0)),
     row('failed calls', (t) => String(t.errors + (t.slow?.errors ?? 0))),
     row('RSS server process: started / after load', (t) => `${mib(t.rssStartKiB ?? 0)} / ${mib(t.rssAfterKiB ?? 0)}`),
-    row('log lines per request during load', (t) => ((t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0) === 0 ? '0' : (((t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0)) / (t.requestsDuringLoad ?? 1)).toFixed(3))),
+    row('log lines during load (per request)', (t) => {
+      const lines = (t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0);
+      return `${lines} (${(lines / (t.requestsDuringLoad ?? 1)).toFixed(lines === 0 ? 0 : 4)})`;
+    }),
+    onlySidecar(`sequential echo, paired blocks: sidecar / bridge median`, `${us(pairedSidecar)} / ${us(pairedBridge)}`),
     onlySidecar('OAuth flow (register … code exchange), wall', ms(extras.oauthFlowMs, 0)),
     onlySidecar('RSS sidecar process, after the OAuth flow', mib(extras.sidecarRssAfterOAuthKiB)),
     onlyBridge('initialize, warm spare (median / p99)', `${ms(extras.initWarmMs.median, 2)} / ${ms(extras.initWarmMs.p99, 2)}`),
@@ -416,7 +459,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   say('# mcp-fleet bridge benchmark');
   say(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load()} at start`);
-  say(`client: node:http keep-alive Agent; tools/call echo {message:"hi"}; per target one warm-up round, then ${ROUNDS} interleaved rounds (order rotated) of ${SEQ.calls} sequential calls`
+  say(`client: node:http keep-alive Agent; tools/call echo {message:"hi"}; per target one warm-up round, then ${ROUNDS} interleaved rounds (order rotated, every other round reversed) of ${SEQ.calls} sequential calls`
     + ` and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight (≤ ${CONCURRENT.maxCalls} calls, ${CONCURRENT.warmupMs} ms warm-up);`
     + ` then ${SLOW.count} × trigger-long-running-operation {duration: ${SLOW.durationSeconds}, steps: 1} at once`);
   say(`logs: ${logDir}`);
@@ -462,7 +505,11 @@ async function main(): Promise<void> {
   await warmupRound();
   say(`  warm-up round done (${SEQ.warmupRoundCalls} sequential calls and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight per target, not recorded); load ${load()}`);
   for (let round = 0; round < ROUNDS; round++) {
-    const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]);
+    // Rotated each round and reversed every other round, so that each target runs before
+    // and after each other one alike (with 5 targets, plain rotation kept the bridge
+    // right before the sidecar in all 4 rounds).
+    const rotated = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]);
+    const order = round % 2 === 0 ? rotated : rotated.reverse();
     await runRound(order);
     const rss = rssKiB((bridge.server as ServerProcess).pid);
     const sidecarRss = rssKiB((sidecar.server as ServerProcess).pid);
@@ -470,6 +517,10 @@ async function main(): Promise<void> {
       + TARGETS.map((t) => `${t.key} ${us(t.roundMedianUs[round])} ${Math.round(t.roundCallsPerSecond[round])}/s`).join('; ')
       + `; RSS bridge ${mib(rss)}, sidecar ${mib(sidecarRss)}; load ${load()}`);
   }
+
+  const paired = await pairedAuthOverhead(bridge, sidecar);
+  say(`  auth overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on bridge and sidecar: block ratios (sidecar / bridge) `
+    + paired.blockRatios.map((value) => value.toFixed(2)).join(' '));
   for (const t of TARGETS) if (t.errors > 0) notes.push(`${t.label}, echo rounds: ${t.errors} failed call(s); first: ${t.firstError}`);
 
   say(`\n## ${SLOW.count} slow calls at once, one session`);
@@ -513,7 +564,7 @@ async function main(): Promise<void> {
   const childAloneMs = summarize(aloneSamples);
   say(`  first initialize, ${CHILD_ALONE.settleMs} ms after start: median ${ms(childAloneMs.median, 2)}; samples ${aloneSamples.map((value) => value.toFixed(1)).join(' ')}`);
 
-  printReport({ ...sessions, initColdMs, memAfterLoad, childAloneMs, oauthFlowMs: token.flowMs, sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth });
+  printReport({ ...sessions, initColdMs, memAfterLoad, childAloneMs, oauthFlowMs: token.flowMs, sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth, paired });
 
   await cleanupAll();
   say('\n## Observations');

@@ -1,6 +1,7 @@
 import Provider, { errors } from 'oidc-provider';
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { allowClientIdFetch } from './client-id-fetch-policy.ts';
+import { SIGN_IN_PAGE_CSP, renderDeadEnd } from './pages.ts';
 import { redirectUriPolicy } from './redirect-uri-policy.ts';
 import { MCP_SCOPE } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
@@ -106,7 +107,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       // A7: clients (Claude) re-register when told invalid_client with a 401.
       if (out.error === 'invalid_client') ctx.status = 401;
       ctx.type = 'html';
-      ctx.body = errorPage(out.error, out.error_description);
+      ctx.set('content-security-policy', SIGN_IN_PAGE_CSP);
+      ctx.body = renderDeadEnd({ title: 'Sign-in could not continue', message: `${out.error}: ${out.error_description ?? 'no description'}` });
     },
   };
   const provider = new Provider(urls.origin, configuration);
@@ -129,9 +131,3 @@ function cookieNames(origin: string): { session: string; interaction: string; re
   };
 }
 
-function errorPage(error: string, description: string | undefined): string {
-  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>
-<body><main><h1>Sign-in could not continue</h1><p><strong>${escape(error)}</strong>${description ? `: ${escape(description)}` : ''}</p>
-<p>Go back to your MCP client and connect again.</p></main></body></html>`;
-}

@@ -3,11 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { AccountStore, ConsentMemory } from './account-store.ts';
 import { INTERACTION_PATH } from './authorization-server.ts';
-import { escapeHtml, page, renderConsent } from './consent-page.ts';
+import { PASSWORD_FORM_FIELDS, SIGN_IN_PAGE_CSP, renderConsent, renderDeadEnd, renderSignInFailed } from './pages.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages, SignedInUser } from './sign-in-methods.ts';
 import { SignInAttempts } from './sign-in-attempts.ts';
-import { PASSWORD_FORM_FIELDS } from './upstream/pages.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 
 export interface InteractionOptions {
@@ -24,7 +23,7 @@ export interface InteractionOptions {
 }
 
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https: http:; frame-ancestors 'none'",
+  'content-security-policy': SIGN_IN_PAGE_CSP,
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
@@ -47,8 +46,9 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   };
   const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
-  const expired = (reply: FastifyReply) => html(reply, 400, page('Sign-in expired', `<h1>This sign-in has expired or was already used</h1>
-<p>Go back to your MCP client and connect to <strong>${escapeHtml(options.serverName)}</strong> again.</p>`));
+  const expired = (reply: FastifyReply) => html(reply, 400, renderDeadEnd({
+    title: 'Sign-in expired', message: 'This sign-in has expired or was already used.', serverName: options.serverName,
+  }));
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -117,7 +117,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
     if (!details || details.prompt.name !== 'consent') return expired(reply);
     if (!csrfMatches('consent', details.uid, body.csrf)) {
-      return html(reply, 403, page('Consent refused', '<h1>This form has expired</h1><p>Go back to your MCP client and connect again.</p>'));
+      return html(reply, 403, renderDeadEnd({ title: 'Consent refused', message: 'This form has expired or did not come from this server.', serverName: options.serverName }));
     }
     if (body.decision !== 'approve') {
       reply.hijack();
@@ -151,10 +151,12 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     try {
       user = await upstream.completeSignIn(new URL(request.url, urls.origin), attempt.pending);
     } catch (error) {
-      const message = (error as { expose?: boolean }).expose === false ? 'the identity provider could not be reached' : (error as Error).message;
       request.log.warn({ provider: id, code: (error as { code?: string }).code }, 'upstream sign-in failed');
-      return html(reply, 400, page('Sign-in failed', `<h1>Sign-in failed</h1><p>${escapeHtml(message)}</p>
-<p><a href="${INTERACTION_PATH}/${escapeHtml(attempt.uid)}">Try again</a></p>`));
+      return html(reply, 400, renderSignInFailed({
+        serverName: options.serverName,
+        error: error as { message: string; expose?: boolean },
+        signInAgainHref: `${INTERACTION_PATH}/${attempt.uid}`,
+      }));
     }
     if (!user.allowed) {
       request.log.info({ provider: id, subject: user.subject }, 'sign-in refused by the allow-list');

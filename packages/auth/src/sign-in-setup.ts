@@ -5,7 +5,7 @@ import { UpstreamError } from './upstream/errors.ts';
 import { createGithubProvider } from './upstream/github.ts';
 import { createGoogleProvider } from './upstream/google.ts';
 import { createOidcProvider } from './upstream/oidc.ts';
-import { renderRefused, renderSignInChooser } from './upstream/pages.ts';
+import { renderRefused, renderSignInChooser } from './pages.ts';
 import { createPasswordSignIn } from './upstream/password-sign-in.ts';
 import type { PendingSignIn, UpstreamProvider, UpstreamUser } from './upstream/upstream-provider.ts';
 import { allowInsecureUpstream } from './upstream/upstream-provider.ts';

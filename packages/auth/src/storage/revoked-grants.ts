@@ -28,10 +28,6 @@ export class RevokedGrantSet {
   #entries = new Map<string, number>();
   #loaded = false;
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   markLoaded(): void {
     this.#loaded = true;
   }

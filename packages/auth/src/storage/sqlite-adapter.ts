@@ -104,6 +104,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     revokedGrants.purgeExpired();
     return Number(deleteExpired.run(Date.now()).changes);
   };
+  let closed = false;
   const stopPurging = startBackgroundTimer(options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS, purgeExpired,
     options.onBackgroundError);
 
@@ -113,7 +114,9 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     purgeExpired,
     async close() {
       stopPurging();
-      if (db.isOpen) db.close();
+      if (closed) return;
+      closed = true;
+      db.close();
     },
   };
 }

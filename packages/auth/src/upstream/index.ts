@@ -34,7 +34,7 @@ export {
   renderRefused,
   renderSignInChooser,
   renderSignInFailed,
-} from './pages.ts';
-export type { RefusedOptions, SignInChoice, SignInChooserOptions, SignInFailedOptions } from './pages.ts';
+} from '../pages.ts';
+export type { RefusedOptions, SignInChoice, SignInChooserOptions, SignInFailedOptions } from '../pages.ts';
 export { createUpstreamProviders } from './create-upstream-providers.ts';
 export type { CreateUpstreamProvidersOptions, UpstreamProviders } from './create-upstream-providers.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RefusalReason } from './allow-policy.ts';
+import type { RefusalReason } from './upstream/allow-policy.ts';
 
 /** The names of the password form's fields, for the route that reads the POST. */
 export const PASSWORD_FORM_FIELDS = { username: 'username', password: 'password', csrf: 'csrf_token' } as const;
@@ -15,6 +15,8 @@ li{margin:.5rem 0}
 label{display:block;margin:.75rem 0 .25rem}
 input{box-sizing:border-box;width:100%;padding:.5rem;border:1px solid #8a9099;border-radius:6px;font:inherit}
 form button{margin-top:1rem}
+button.secondary{background:#fff;color:#1f4fa3}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}
 .alert{padding:.6rem .8rem;border-left:4px solid #b3261e;background:#fdecea}
 .or{text-align:center;color:#555}
 `;
@@ -58,7 +60,7 @@ export function renderSignInChooser(options: SignInChooserOptions): string {
     passwordAction ? passwordForm(passwordAction, csrfToken, username) : '',
     !buttons.length && !passwordAction ? '<p>No way to sign in is configured for this server.</p>' : '',
   ];
-  return page(`Sign in to ${serverName}`, parts.join('\n'));
+  return renderPage(`Sign in to ${serverName}`, parts.join('\n'));
 }
 
 function passwordForm(action: string, csrfToken: string, username: string | undefined): string {
@@ -91,7 +93,7 @@ ${reason === 'unverified_email' ? '<p>Its email address is not verified by the i
 <p>To use another account, sign in again and choose it at the identity provider. If the provider signs you straight back in, sign out of it first.</p>
 <p><a class="button" href="${safeHref(signInAgainHref)}">Sign in with another account</a></p>
 <p>If this account should have access, ask whoever runs ${server}.</p>`;
-  return page(`Access refused: ${serverName}`, body);
+  return renderPage(`Access refused: ${serverName}`, body);
 }
 
 export type SignInFailedOptions = {
@@ -107,10 +109,11 @@ export function renderSignInFailed({ serverName, error, signInAgainHref }: SignI
   const body = `<h1>Sign-in to ${escapeHtml(serverName)} failed</h1>
 <p class="alert" role="alert">${escapeHtml(message)}</p>
 <p><a class="button" href="${safeHref(signInAgainHref)}">Start again</a></p>`;
-  return page(`Sign-in failed: ${serverName}`, body);
+  return renderPage(`Sign-in failed: ${serverName}`, body);
 }
 
-function page(title: string, body: string): string {
+/** The one layout of every page a sidecar shows (sign-in, consent, errors); serve with SIGN_IN_PAGE_CSP. */
+export function renderPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -141,4 +144,44 @@ function safeHref(href: string): string {
   const path = href.startsWith('/') && !href.startsWith('//') && !href.startsWith('/\\');
   if (!path && !/^https?:\/\//i.test(href)) throw new TypeError('a sign-in page link must be a path or an http(s) URL');
   return escapeHtml(href);
+}
+
+export type ConsentOptions = {
+  readonly serverName: string;
+  readonly clientName: string;
+  readonly clientId: string;
+  /** Where the client sends the user back: the host, or the scheme of a private-use URI. */
+  readonly redirectHost: string;
+  readonly scopes: readonly string[];
+  /** The signed-in account, as the user knows it. */
+  readonly account: string;
+  readonly action: string;
+  readonly csrfToken: string;
+};
+
+/** C1: names the client, where it will send the user back, and the server. */
+export function renderConsent(options: ConsentOptions): string {
+  const scopes = options.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('');
+  return renderPage(`Allow ${options.clientName}?`, `<h1>Allow <q>${escapeHtml(options.clientName)}</q> to use ${escapeHtml(options.serverName)}?</h1>
+<p>You are signed in as <strong>${escapeHtml(options.account)}</strong>. The application will act as you on this MCP server.</p>
+<dl>
+<dt>Application</dt><dd>${escapeHtml(options.clientName)} <small>(${escapeHtml(options.clientId)})</small></dd>
+<dt>Sends you back to</dt><dd><strong>${escapeHtml(options.redirectHost)}</strong></dd>
+<dt>Server</dt><dd>${escapeHtml(options.serverName)}</dd>
+<dt>Access</dt><dd><ul>${scopes}</ul></dd>
+</dl>
+<p>Only continue if you started this connection yourself and recognise where it sends you back.</p>
+<form method="post" action="${safeHref(options.action)}">
+<input type="hidden" name="csrf" value="${escapeHtml(options.csrfToken)}">
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>`);
+}
+
+/** A dead end the user can only leave by starting over from their MCP client. */
+export function renderDeadEnd(options: { title: string; message: string; serverName?: string }): string {
+  const where = options.serverName ? ` to <strong>${escapeHtml(options.serverName)}</strong>` : '';
+  return renderPage(options.title, `<h1>${escapeHtml(options.title)}</h1>
+<p class="alert" role="alert">${escapeHtml(options.message)}</p>
+<p>Go back to your MCP client and connect${where} again.</p>`);
 }

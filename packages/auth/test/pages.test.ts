@@ -9,8 +9,8 @@ import {
   renderSignInChooser,
   renderSignInFailed,
   upstreamErrors,
-} from '../../src/upstream/index.ts';
-import { parseForms, parseLinks } from '../../../../test/support/browser-flow.ts';
+} from '../src/upstream/index.ts';
+import { parseForms, parseLinks } from '../../../test/support/browser-flow.ts';
 
 const EVIL = '<script>alert("x")</script>&\'';
 
