@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { summarize } from './latency-stats.ts';
 import type { Summary } from './latency-stats.ts';
 import { freePort, waitForPort } from './local-port.ts';
+import { cpuMs } from './process-cpu.ts';
 import { rssKiB, treeMemory } from './process-memory.ts';
 import type { TreeMemory } from './process-memory.ts';
 import { RawMcpClient, keepAliveAgent } from './raw-client.ts';
@@ -39,7 +40,7 @@ const INIT = { sessions: 15, warmGapMs: 1_000, coldGapMs: 300 };
 const CHILD_ALONE = { samples: 5, settleMs: 1_000 };
 const MEMORY_SESSIONS = 20;
 /** Auth overhead cross-check: bridge and sidecar alone, in short alternating blocks (ABBA …) of sequential calls. */
-const PAIRED = { blocks: 20, warmup: 5, calls: 100, maxMs: 5_000 };
+const PAIRED = { blocks: 30, warmup: 5, calls: 100, maxMs: 5_000 };
 const WATCHDOG_MS = 240_000;
 
 const GOALS = { seqVsBare: 1.15, seqVsSupergateway: 0.7, throughputVsSupergateway: 2.5, slowWallMs: 1_200, warmInitMs: 20 };
@@ -75,6 +76,8 @@ interface Target {
   logLinesBefore?: number;
   logLinesAfter?: number;
   requestsDuringLoad?: number;
+  /** CPU time of the server process itself (children apart) per HTTP request, over the recorded rounds. */
+  cpuPerRequestUs?: number;
 }
 
 interface BridgeHealth {
@@ -111,6 +114,7 @@ const notes: string[] = [];
 const say = (text = '') => process.stdout.write(`${text}\n`);
 const us = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} µs` : 'n/a');
 const ms = (value: number, digits = 1) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a');
+const signedUs = (value: number) => `${value < 0 ? '-' : '+'}${us(Math.abs(value))}`;
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 const commandLine = (command: string, args: string[]) => [command, ...args].map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ');
@@ -380,13 +384,14 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / bare forwarder:          ${times(rate(b) / rate(bare))}`);
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway:            ${times(rate(b) / rate(sg))}`);
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway (quiet):    ${times(rate(b) / rate(sgQuiet))}  (reference)`);
-  say(`sequential median, sidecar / bridge (auth):        ${times(median(sc) / median(b))}  (p99 ${times(p99(sc) / p99(b))}; +${us(median(sc) - median(b))} per call)`);
+  say(`sequential median, sidecar / bridge (auth):        ${times(median(sc) / median(b))}  (p99 ${times(p99(sc) / p99(b))}; ${signedUs(median(sc) - median(b))} per call)`);
   const paired = extras.paired;
   const pairedBridge = summarize(paired.bridgeUs).median;
   const pairedSidecar = summarize(paired.sidecarUs).median;
   const blockRatios = summarize(paired.blockRatios);
   say(`sequential, sidecar / bridge, paired blocks:        ${times(blockRatios.median)} median of ${paired.blockRatios.length} block ratios (min ${times(blockRatios.min)}, max ${times(blockRatios.max)});`
-    + ` pooled medians ${us(pairedSidecar)} / ${us(pairedBridge)} = ${times(pairedSidecar / pairedBridge)} (+${us(pairedSidecar - pairedBridge)} per call)`);
+    + ` pooled medians ${us(pairedSidecar)} / ${us(pairedBridge)} = ${times(pairedSidecar / pairedBridge)} (${signedUs(pairedSidecar - pairedBridge)} per call)`);
+  say(`server CPU per request, sidecar / bridge:           ${times((sc.cpuPerRequestUs ?? Number.NaN) / (b.cpuPerRequestUs ?? Number.NaN))}  (${signedUs((sc.cpuPerRequestUs ?? Number.NaN) - (b.cpuPerRequestUs ?? Number.NaN))} per request)`);
   say(`calls/s at ${CONCURRENT.concurrency}, sidecar / bridge (auth):         ${times(rate(sc) / rate(b))}  (mean latency ×${(rate(b) / rate(sc)).toFixed(2)})`);
   say(`sequential median, sidecar / bare forwarder:        ${times(median(sc) / median(bare))}`);
   say(`initialize, no spare / warm spare (medians):        ${times(extras.initColdMs.median / extras.initWarmMs.median)}`);
@@ -427,6 +432,7 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     row(`${SLOW.count} slow calls at once, wall`, (t) => ms(t.slow?.wallMs ?? Number.NaN, 0)),
     row('failed calls', (t) => String(t.errors + (t.slow?.errors ?? 0))),
     row('RSS server process: started / after load', (t) => `${mib(t.rssStartKiB ?? 0)} / ${mib(t.rssAfterKiB ?? 0)}`),
+    row('server CPU per request, rounds (children apart)', (t) => us(t.cpuPerRequestUs ?? Number.NaN)),
     row('log lines during load (per request)', (t) => {
       const lines = (t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0);
       return `${lines} (${(lines / (t.requestsDuringLoad ?? 1)).toFixed(lines === 0 ? 0 : 4)})`;
@@ -504,6 +510,7 @@ async function main(): Promise<void> {
   }
   await warmupRound();
   say(`  warm-up round done (${SEQ.warmupRoundCalls} sequential calls and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight per target, not recorded); load ${load()}`);
+  const cpuBefore = new Map(TARGETS.map((t) => [t, { cpu: cpuMs((t.server as ServerProcess).pid), requests: (t.client as RawMcpClient).requestCount }]));
   for (let round = 0; round < ROUNDS; round++) {
     // Rotated each round and reversed every other round, so that each target runs before
     // and after each other one alike (with 5 targets, plain rotation kept the bridge
@@ -517,6 +524,11 @@ async function main(): Promise<void> {
       + TARGETS.map((t) => `${t.key} ${us(t.roundMedianUs[round])} ${Math.round(t.roundCallsPerSecond[round])}/s`).join('; ')
       + `; RSS bridge ${mib(rss)}, sidecar ${mib(sidecarRss)}; load ${load()}`);
   }
+  for (const t of TARGETS) {
+    const before = cpuBefore.get(t) as { cpu: number; requests: number };
+    t.cpuPerRequestUs = ((cpuMs((t.server as ServerProcess).pid) - before.cpu) * 1000) / ((t.client as RawMcpClient).requestCount - before.requests);
+  }
+  say(`  server CPU per request over the ${ROUNDS} rounds (process itself, children apart): ${TARGETS.map((t) => `${t.key} ${us(t.cpuPerRequestUs ?? Number.NaN)}`).join('; ')}`);
 
   const paired = await pairedAuthOverhead(bridge, sidecar);
   say(`  auth overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on bridge and sidecar: block ratios (sidecar / bridge) `

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 import { createRedisStorage, createStorage, redisKeyPrefix, type RedisStorage, type Storage } from '../../src/storage/index.ts';
 import { adapterContract } from './adapter-contract.ts';
 import { startRedisServer, type RedisServer } from './redis-server-process.ts';
+import { waitUntil } from './wait-until.ts';
 
 const asRedis = (storage: Storage) => storage as RedisStorage;
 
@@ -98,8 +98,7 @@ test('a revocation by another replica is seen after the periodic refresh', async
 
   await replicaA.revokedGrants.revoke('g-shared', Math.floor(Date.now() / 1000) + 60);
   assert.equal(replicaB.revokedGrants.isRevoked('g-shared'), false, 'not yet: B answers from memory');
-  await sleep(400);
-  assert.equal(replicaB.revokedGrants.isRevoked('g-shared'), true);
+  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-shared')), 'B saw it after a refresh');
 });
 
 test('createStorage with kind redis uses the server name as key prefix; close quits the connection', async (t) => {
@@ -121,8 +120,7 @@ test('close ends promptly even when Redis has gone away; failures reach onBackgr
   t.after(() => storage.close());
   await storage.revokedGrants.load();
   await server.stop();
-  await sleep(300);
-  assert.ok(errors.length > 0, 'the lost connection was reported');
+  assert.ok(await waitUntil(() => errors.length > 0), 'the lost connection was reported');
   const started = Date.now();
   await storage.close();
   assert.ok(Date.now() - started < 1_000);

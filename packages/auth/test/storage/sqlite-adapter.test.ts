@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSqliteStorage, createStorage, sqliteFile, type SqliteStorage, type Storage } from '../../src/storage/index.ts';
 import { adapterContract } from './adapter-contract.ts';
 import { tempDir } from './temp-dir.ts';
+import { waitUntil } from './wait-until.ts';
 
 const asSqlite = (storage: Storage) => storage as SqliteStorage;
 
@@ -87,8 +88,7 @@ test('purgeExpired deletes expired rows and says how many; the background timer 
   await codes.upsert('b', { kind: 'AuthorizationCode' }, 1);
   await codes.upsert('keep', { kind: 'AuthorizationCode' }, 60);
   assert.equal(storage.purgeExpired(), 0);
-  await sleep(1_500);
-  assert.equal(rowExists(file, 'AuthorizationCode', 'a'), false, 'the interval timer purged it');
+  assert.ok(await waitUntil(() => !rowExists(file, 'AuthorizationCode', 'a')), 'the interval timer purged it');
   assert.equal(rowExists(file, 'AuthorizationCode', 'keep'), true);
 
   await codes.upsert('c', { kind: 'AuthorizationCode' }, 0);
@@ -103,8 +103,7 @@ test('a failed background purge reaches onBackgroundError; close stops the timer
   const other = new DatabaseSync(file);
   other.exec('DROP TABLE oidc_models');
   other.close();
-  await sleep(200);
-  assert.ok(errors.length > 0);
+  assert.ok(await waitUntil(() => errors.length > 0));
   assert.match(String(errors[0]), /no such table/);
 
   await storage.close();

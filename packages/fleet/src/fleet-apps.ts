@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+
+const require = createRequire(import.meta.url);
+
+/** The sidecar entry every app runs (Node 24 runs it directly, no build). */
+export const SIDECAR_MAIN = require.resolve('@mcp-fleet/sidecar/main');
+
+/** pm2 app names: `mcp-NAME`, so the fleet never touches other pm2 apps. */
+export const APP_PREFIX = 'mcp-';
+
+/** Room above a server's killTimeout for the sidecar to stop its sessions before pm2 kills it. */
+const SHUTDOWN_MARGIN_MS = 5_000;
+
+export interface Pm2App {
+  name: string;
+  script: string;
+  interpreter: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  kill_timeout: number;
+  exp_backoff_restart_delay: number;
+  max_memory_restart: string;
+  out_file: string;
+  error_file: string;
+  merge_logs: boolean;
+  log_date_format: string;
+  autorestart: boolean;
+  treekill: boolean;
+  min_uptime: number;
+}
+
+export function appName(server: ServerConfig): string {
+  return `${APP_PREFIX}${server.name}`;
+}
+
+export function logFile(config: FleetConfig, server: ServerConfig): string {
+  return join(config.stateDir, 'logs', `${server.name}.log`);
+}
+
+/**
+ * What a server's sidecar depends on: its own settings and the fleet-wide ones
+ * it reads. Equal fingerprints mean `up` can leave the process running.
+ */
+export function fingerprint(config: FleetConfig, server: ServerConfig): string {
+  const { auth, storage, trustedProxies, stateDir, logLevel, domain } = config;
+  return createHash('sha256').update(JSON.stringify({ server, auth, storage, trustedProxies, stateDir, logLevel, domain, sidecar: SIDECAR_MAIN })).digest('hex').slice(0, 16);
+}
+
+/** The pm2 app of one server's sidecar. */
+export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App {
+  const env: Record<string, string> = {};
+  // The sidecar expands ${VAR} in the config itself: it must see the environment `up` was run in,
+  // not the one the pm2 daemon happened to start with.
+  for (const [key, value] of Object.entries(environment)) if (value !== undefined && !key.startsWith('pm_') && key !== 'PM2_HOME') env[key] = value;
+  env.MCP_FLEET_CONFIG = config.configFile;
+  env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
+  const log = logFile(config, server);
+  return {
+    name: appName(server),
+    script: SIDECAR_MAIN,
+    interpreter: process.execPath,
+    args: ['--config', config.configFile, '--server', server.name],
+    cwd: config.configDir,
+    env,
+    kill_timeout: server.killTimeoutMs + SHUTDOWN_MARGIN_MS,
+    exp_backoff_restart_delay: 100,
+    max_memory_restart: server.maxMemory,
+    out_file: log,
+    error_file: log,
+    merge_logs: true,
+    log_date_format: 'YYYY-MM-DDTHH:mm:ss.SSSZ',
+    autorestart: true,
+    treekill: true,
+    min_uptime: 2_000,
+  };
+}
+
+export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App[] {
+  return config.servers.filter((server) => !server.disabled).map((server) => sidecarApp(config, server, environment));
+}

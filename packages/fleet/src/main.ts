@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// mcp-fleet: the only place that prints and exits; every command returns data or throws a FleetError.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderCaddyfile } from './caddy/render-caddyfile.ts';
+import { askUrlFor } from './caddy/ask-server.ts';
+import { clients } from './commands/clients.ts';
+import { hashPasswordFrom } from './commands/hash-password.ts';
+import { down, logs, restart } from './commands/manage.ts';
+import { redirectUris } from './commands/redirect-uris.ts';
+import { START_USER, prepareStart } from './commands/start.ts';
+import { status } from './commands/status.ts';
+import { up, upForeground } from './commands/up.ts';
+import { validate } from './commands/validate.ts';
+import { FleetError, errors } from './errors.ts';
+import { configFileFrom, requireFleetConfig } from './fleet-config.ts';
+import type { ReconcileResult } from './reconcile.ts';
+import { formatTable } from './text-table.ts';
+
+const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
+
+  validate              check the config; every error names its JSON path
+  up [--foreground]     start or reconcile the fleet under pm2
+  status [--json]       name, URL, port, pid, state, restarts, memory, sessions
+  restart NAME          restart one server's sidecar (others untouched)
+  logs NAME [--lines N] that sidecar's log
+  down                  stop every sidecar and child
+  caddyfile             print the Caddyfile for the fleet
+  clients [--json]      per-server client snippets (URLs to add)
+  redirect-uris [--json] the callback URLs to register at the upstream IdP
+  hash-password         hash a password for the password provider
+  start                 run the example fleet in the foreground (npm start)
+
+The config is --config FILE, else $MCP_FLEET_CONFIG, else ./fleet.json.
+pm2 keeps its state in $PM2_HOME, else in the fleet's stateDir.`;
+
+const EXAMPLE_CONFIG = resolve(fileURLToPath(new URL('../../../fleet.example.json', import.meta.url)));
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function printReconcile(result: ReconcileResult): void {
+  for (const [verb, names] of [['started', result.started], ['restarted', result.restarted], ['stopped', result.stopped], ['unchanged', result.unchanged]] as const) {
+    if (names.length) print(`${verb}: ${names.join(', ')}`);
+  }
+  if (result.failed.length) {
+    throw errors.FLEET_ERR_START_FAILED(result.failed.map((failure) => `  ${failure.server} (port ${failure.port}): ${failure.reason}`).join('\n'));
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      foreground: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      lines: { type: 'string', default: '100' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, name] = positionals;
+  if (values.help || !command) return print(USAGE);
+  const file = () => configFileFrom(values.config);
+  const config = () => requireFleetConfig(file());
+  switch (command) {
+    case 'validate': {
+      const result = validate(file());
+      return print(values.json ? JSON.stringify(result) : `${result.file} is valid: ${result.servers.length} servers (${result.servers.join(', ')})`);
+    }
+    case 'up':
+      if (!values.foreground) return printReconcile(await up(config()));
+      return upForeground(config(), {
+        onStarted: printReconcile,
+        onLog: (app, line) => print(`${app} | ${line}`),
+      });
+    case 'status': {
+      const rows = await status(config());
+      if (values.json) return print(JSON.stringify(rows, null, 2));
+      return print(formatTable(['NAME', 'URL', 'PORT', 'PID', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'MEMORY', 'SESSIONS'], rows.map((row) => [
+        row.name, row.url, String(row.port), String(row.pid ?? '-'), row.state, row.health ?? '-', String(row.restarts),
+        row.uptimeSeconds === null ? '-' : `${row.uptimeSeconds}s`,
+        row.memoryBytes === null ? '-' : `${Math.round(row.memoryBytes / 1024 / 1024)} MB`,
+        String(row.sessions ?? '-'),
+      ])));
+    }
+    case 'restart': {
+      const result = await restart(config(), name);
+      return print(`restarted ${result.server}${result.healthy ? '' : ' (it does not answer /health yet: see mcp-fleet logs ' + result.server + ')'}`);
+    }
+    case 'logs':
+      return print((await logs(config(), name, Number(values.lines))).join('\n'));
+    case 'down': {
+      const result = await down(config());
+      return print(result.stopped.length ? `stopped: ${result.stopped.join(', ')}` : 'nothing was running');
+    }
+    case 'caddyfile': {
+      const fleet = config();
+      return print(renderCaddyfile(fleet, { askUrl: askUrlFor(fleet) }));
+    }
+    case 'clients': {
+      const snippets = clients(config());
+      if (values.json) return print(JSON.stringify(snippets, null, 2));
+      return print([
+        'URLs:', ...Object.entries(snippets.urls).map(([server, url]) => `  ${server}: ${url}`), '',
+        'Claude (claude_desktop_config.json / claude.ai connectors):', JSON.stringify(snippets.claude, null, 2), '',
+        'VS Code (.vscode/mcp.json):', JSON.stringify(snippets.vscode, null, 2), '',
+        'Gemini CLI (settings.json):', JSON.stringify(snippets.gemini, null, 2),
+      ].join('\n'));
+    }
+    case 'redirect-uris': {
+      const providers = redirectUris(config());
+      if (values.json) return print(JSON.stringify(providers, null, 2));
+      if (!providers.length) return print('no upstream provider (google, github, oidc) is configured');
+      return print(providers.map((entry) => [`${entry.provider}:`, ...entry.uris.map((uri) => `  ${uri}`), ...(entry.warning ? [`  warning: ${entry.warning}`] : [])].join('\n')).join('\n'));
+    }
+    case 'hash-password':
+      return print(await hashPasswordFrom(process.stdin, process.stdout));
+    case 'start': {
+      const prepared = await prepareStart(configFileFrom(values.config, { ...process.env, MCP_FLEET_CONFIG: process.env.MCP_FLEET_CONFIG ?? EXAMPLE_CONFIG }));
+      return upForeground(prepared.config, {
+        onStarted: (result) => {
+          printReconcile(result);
+          print('');
+          for (const server of prepared.config.servers) print(`  ${server.name}: ${server.publicUrl}/mcp`);
+          print('');
+          print(prepared.password
+            ? `Sign in as "${START_USER}" with password: ${prepared.password}\n(shown once; only its hash is kept in ${prepared.passwordFile})`
+            : `Sign in as "${START_USER}" with the password shown on first start (set MCP_FLEET_PASSWORD to choose a new one).`);
+          const first = prepared.config.servers[0];
+          print(`\nConnect: npx @modelcontextprotocol/inspector  (transport "Streamable HTTP", URL ${first.publicUrl}/mcp)`);
+          print(`     or: npx mcp-remote ${first.publicUrl}/mcp\nCtrl-C stops every server.`);
+        },
+        onLog: (app, line) => print(`${app} | ${line}`),
+      });
+    }
+    default:
+      throw errors.FLEET_ERR_USAGE(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+run(process.argv.slice(2)).then(() => process.exit(0), (error: unknown) => {
+  if (error instanceof FleetError) {
+    process.stderr.write(`mcp-fleet: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(`mcp-fleet: unexpected error: ${(error as Error).stack ?? error}\n`);
+  process.exit(2);
+});

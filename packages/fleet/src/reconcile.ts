@@ -1,0 +1,60 @@
+import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import { APP_PREFIX, appName, sidecarApp } from './fleet-apps.ts';
+import type { Pm2Connection } from './pm2-connection.ts';
+import { portTaken, waitHealthy } from './server-health.ts';
+import { lastLogLines } from './server-logs.ts';
+
+export interface ReconcileResult {
+  started: string[];
+  restarted: string[];
+  stopped: string[];
+  unchanged: string[];
+  /** Servers that did not come up, with why (port taken, the sidecar's last log line). */
+  failed: Array<{ server: string; port: number; reason: string }>;
+}
+
+/** How long `up` waits for a started sidecar to answer /health. */
+const START_TIMEOUT_MS = 30_000;
+
+/**
+ * Makes pm2 run exactly the configured servers: starts new ones, stops removed
+ * ones, restarts those whose effective config changed, and leaves the others
+ * running with their sessions.
+ */
+export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Promise<ReconcileResult> {
+  const result: ReconcileResult = { started: [], restarted: [], stopped: [], unchanged: [], failed: [] };
+  const running = new Map((await pm2.list()).filter((process) => process.name.startsWith(APP_PREFIX)).map((process) => [process.name, process]));
+  const wanted = config.servers.filter((server) => !server.disabled);
+  const wantedNames = new Set(wanted.map(appName));
+
+  for (const [name] of running) {
+    if (wantedNames.has(name)) continue;
+    await pm2.delete(name);
+    result.stopped.push(name.slice(APP_PREFIX.length));
+  }
+
+  const toWait: ServerConfig[] = [];
+  for (const server of wanted) {
+    const app = sidecarApp(config, server, environment);
+    const current = running.get(app.name);
+    if (current && current.fingerprint === app.env.MCP_FLEET_FINGERPRINT && current.status === 'online') {
+      result.unchanged.push(server.name);
+      continue;
+    }
+    if (current) await pm2.delete(app.name);
+    if (await portTaken(server)) {
+      result.failed.push({ server: server.name, port: server.port, reason: `port ${server.host}:${server.port} is already in use by another program` });
+      continue;
+    }
+    await pm2.start(app);
+    (current ? result.restarted : result.started).push(server.name);
+    toWait.push(server);
+  }
+
+  await Promise.all(toWait.map(async (server) => {
+    if (await waitHealthy(server, START_TIMEOUT_MS)) return;
+    const lines = await lastLogLines(config, server, 5);
+    result.failed.push({ server: server.name, port: server.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
+  }));
+  return result;
+}

@@ -1,0 +1,135 @@
+// The fleet under a real pm2 (its own PM2_HOME): up, status, a killed sidecar
+// coming back, restart of one server, reconcile after a config change, down.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword } from '@mcp-fleet/auth';
+import { runFleetCli } from '../support/fleet-cli.ts';
+import { freePort } from '../support/free-port.ts';
+import { processesWith, waitFor } from '../support/processes.ts';
+import { initializeRequest, post } from '../support/raw-mcp.ts';
+import { obtainTokens } from '../support/raw-oauth.ts';
+
+const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
+const alice = { username: 'alice', password: 'fleet test password' };
+
+interface StatusRow { name: string; pid: number | null; state: string; health: string | null; restarts: number; sessions: number | null; url: string }
+
+describe('a fleet of three under pm2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-'));
+  const marker = `fleet-test-${randomUUID()}`;
+  const env = { PM2_HOME: join(dir, 'pm2'), MCP_FLEET_CONFIG: join(dir, 'fleet.json') };
+  const ports: number[] = [];
+  let raw: any;
+  const writeConfig = () => writeFileSync(env.MCP_FLEET_CONFIG, JSON.stringify(raw, null, 2));
+  const fleet = (...args: string[]) => runFleetCli(args, env);
+  const statusRows = async (): Promise<Record<string, StatusRow>> => {
+    const result = await fleet('status', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    return Object.fromEntries((JSON.parse(result.stdout) as StatusRow[]).map((row) => [row.name, row]));
+  };
+
+  before(async () => {
+    for (let i = 0; i < 3; i++) ports.push(await freePort());
+    raw = {
+      fleet: { stateDir: join(dir, 'state'), auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword(alice.password) } } } } } },
+      mcpServers: Object.fromEntries(['alpha', 'beta', 'gamma'].map((name, index) => [name, { command: process.execPath, args: [probe, marker, name], port: ports[index] }])),
+    };
+    writeConfig();
+  });
+  after(async () => {
+    await fleet('down');
+  });
+
+  test('up starts three sidecars; status --json shows them online and healthy', async () => {
+    const result = await fleet('up');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /started: alpha, beta, gamma/);
+    const rows = await statusRows();
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      assert.equal(rows[name].state, 'online', name);
+      assert.equal(rows[name].health, 'ok', name);
+      assert.ok(rows[name].pid, name);
+    }
+  });
+
+  test('kill -9 of one sidecar: pm2 brings it back within 3 s; a session on another server sees no error', async () => {
+    const before = await statusRows();
+    const beta = `http://127.0.0.1:${ports[1]}`;
+    const { tokens } = await obtainTokens(beta, alice);
+    const auth = { authorization: `Bearer ${tokens.access_token}` };
+    const opened = await post(`${beta}/mcp`, initializeRequest(), auth);
+    const session = opened.headers.get('mcp-session-id')!;
+    await opened.text();
+    const ping = async () => (await post(`${beta}/mcp`, { jsonrpc: '2.0', id: 7, method: 'ping' }, { ...auth, 'mcp-session-id': session })).status;
+    assert.equal(await ping(), 200);
+
+    process.kill(before.alpha.pid!, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(async () => {
+      const health = await fetch(`http://127.0.0.1:${ports[0]}/health`).then((response) => response.ok, () => false);
+      return health ? true : undefined;
+    }, { timeoutMs: 10_000, what: 'alpha to answer /health again' });
+    const downFor = Date.now() - killedAt;
+    assert.ok(downFor < 3_000, `alpha came back after ${downFor} ms`);
+    const back = await statusRows();
+    assert.notEqual(back.alpha.pid, before.alpha.pid);
+    assert.equal(back.alpha.restarts, before.alpha.restarts + 1);
+    assert.equal(back.beta.pid, before.beta.pid);
+    assert.equal(await ping(), 200, 'beta kept its session');
+  });
+
+  test('restart NAME touches only NAME', async () => {
+    const before = await statusRows();
+    const result = await fleet('restart', 'gamma');
+    assert.equal(result.code, 0, result.stderr);
+    const after = await statusRows();
+    assert.notEqual(after.gamma.pid, before.gamma.pid);
+    assert.equal(after.alpha.pid, before.alpha.pid);
+    assert.equal(after.beta.pid, before.beta.pid);
+  });
+
+  test('change one server\'s args and up again: only that one restarts', async () => {
+    const before = await statusRows();
+    raw.mcpServers.beta.args = [...raw.mcpServers.beta.args, 'changed'];
+    writeConfig();
+    const result = await fleet('up');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /restarted: beta/);
+    assert.match(result.stdout, /unchanged: alpha, gamma/);
+    const after = await statusRows();
+    assert.notEqual(after.beta.pid, before.beta.pid);
+    assert.equal(after.alpha.pid, before.alpha.pid);
+    assert.equal(after.gamma.pid, before.gamma.pid);
+  });
+
+  test('a server removed from the config is stopped by up', async () => {
+    const removed = raw.mcpServers.gamma;
+    delete raw.mcpServers.gamma;
+    writeConfig();
+    const result = await fleet('up');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /stopped: gamma/);
+    raw.mcpServers.gamma = removed;
+    writeConfig();
+    assert.equal((await fleet('up')).code, 0);
+  });
+
+  test('down: no sidecar and no child process is left', async () => {
+    // Open a session on each so every sidecar has a child running.
+    for (const port of ports) {
+      const origin = `http://127.0.0.1:${port}`;
+      const { tokens } = await obtainTokens(origin, alice);
+      await (await post(`${origin}/mcp`, initializeRequest(), { authorization: `Bearer ${tokens.access_token}` })).text();
+    }
+    assert.ok(processesWith(marker).length >= 3);
+    const result = await fleet('down');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /stopped: alpha, beta, gamma/);
+    await waitFor(() => processesWith(marker).length === 0, { timeoutMs: 10_000, what: 'every child to exit' });
+    assert.deepEqual(processesWith(env.MCP_FLEET_CONFIG), [], 'no sidecar');
+  });
+});
