@@ -3,19 +3,11 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderCaddyfile } from './caddy/render-caddyfile.ts';
-import { askUrlFor } from './caddy/ask-server.ts';
-import { clients } from './commands/clients.ts';
-import { hashPasswordFrom } from './commands/hash-password.ts';
-import { down, logs, restart } from './commands/manage.ts';
-import { redirectUris } from './commands/redirect-uris.ts';
-import { START_USER, prepareStart } from './commands/start.ts';
-import { status } from './commands/status.ts';
-import { up, upForeground } from './commands/up.ts';
-import { validate } from './commands/validate.ts';
 import { FleetError, errors } from './errors.ts';
 import { configFileFrom, requireFleetConfig } from './fleet-config.ts';
 import type { ReconcileResult } from './reconcile.ts';
+
+// Commands are imported when run: `validate` need not load pm2, oidc-provider and the rest.
 import { formatTable } from './text-table.ts';
 
 const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
@@ -68,16 +60,20 @@ async function run(argv: string[]): Promise<void> {
   const config = () => requireFleetConfig(file());
   switch (command) {
     case 'validate': {
+      const { validate } = await import('./commands/validate.ts');
       const result = validate(file());
       return print(values.json ? JSON.stringify(result) : `${result.file} is valid: ${result.servers.length} servers (${result.servers.join(', ')})`);
     }
-    case 'up':
+    case 'up': {
+      const { up, upForeground } = await import('./commands/up.ts');
       if (!values.foreground) return printReconcile(await up(config()));
       return upForeground(config(), {
         onStarted: printReconcile,
         onLog: (app, line) => print(`${app} | ${line}`),
       });
+    }
     case 'status': {
+      const { status } = await import('./commands/status.ts');
       const rows = await status(config());
       if (values.json) return print(JSON.stringify(rows, null, 2));
       return print(formatTable(['NAME', 'URL', 'PORT', 'PID', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'MEMORY', 'SESSIONS'], rows.map((row) => [
@@ -88,20 +84,26 @@ async function run(argv: string[]): Promise<void> {
       ])));
     }
     case 'restart': {
+      const { restart } = await import('./commands/manage.ts');
       const result = await restart(config(), name);
       return print(`restarted ${result.server}${result.healthy ? '' : ' (it does not answer /health yet: see mcp-fleet logs ' + result.server + ')'}`);
     }
-    case 'logs':
+    case 'logs': {
+      const { logs } = await import('./commands/manage.ts');
       return print((await logs(config(), name, Number(values.lines))).join('\n'));
+    }
     case 'down': {
+      const { down } = await import('./commands/manage.ts');
       const result = await down(config());
       return print(result.stopped.length ? `stopped: ${result.stopped.join(', ')}` : 'nothing was running');
     }
     case 'caddyfile': {
+      const [{ renderCaddyfile }, { askUrlFor }] = await Promise.all([import('./caddy/render-caddyfile.ts'), import('./caddy/ask-server.ts')]);
       const fleet = config();
       return print(renderCaddyfile(fleet, { askUrl: askUrlFor(fleet) }));
     }
     case 'clients': {
+      const { clients } = await import('./commands/clients.ts');
       const snippets = clients(config());
       if (values.json) return print(JSON.stringify(snippets, null, 2));
       return print([
@@ -112,14 +114,18 @@ async function run(argv: string[]): Promise<void> {
       ].join('\n'));
     }
     case 'redirect-uris': {
+      const { redirectUris } = await import('./commands/redirect-uris.ts');
       const providers = redirectUris(config());
       if (values.json) return print(JSON.stringify(providers, null, 2));
       if (!providers.length) return print('no upstream provider (google, github, oidc) is configured');
       return print(providers.map((entry) => [`${entry.provider}:`, ...entry.uris.map((uri) => `  ${uri}`), ...(entry.warning ? [`  warning: ${entry.warning}`] : [])].join('\n')).join('\n'));
     }
-    case 'hash-password':
+    case 'hash-password': {
+      const { hashPasswordFrom } = await import('./commands/hash-password.ts');
       return print(await hashPasswordFrom(process.stdin, process.stdout));
+    }
     case 'start': {
+      const [{ START_USER, prepareStart }, { upForeground }] = await Promise.all([import('./commands/start.ts'), import('./commands/up.ts')]);
       const prepared = await prepareStart(configFileFrom(values.config, { ...process.env, MCP_FLEET_CONFIG: process.env.MCP_FLEET_CONFIG ?? EXAMPLE_CONFIG }));
       return upForeground(prepared.config, {
         onStarted: (result) => {

@@ -1,10 +1,13 @@
 // The generated Caddyfile, checked by the real Caddy (Debian's 2.6 package) in every TLS
 // mode, and the on-demand TLS ask endpoint.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseConfig } from '@mcp-fleet/config';
 import type { FleetConfig, TlsMode } from '@mcp-fleet/config';
 import { FleetError } from '../../src/errors.ts';
@@ -14,6 +17,20 @@ import { dnsEnvVar, renderCaddyfile } from '../../src/caddy/render-caddyfile.ts'
 import { caddyAdapt, caddyValidate, complaints } from './caddy-cli.ts';
 
 const MODES: readonly TlsMode[] = ['on_demand', 'dns', 'internal', 'off'];
+const EXAMPLE = fileURLToPath(new URL('../../../../caddy/Caddyfile.example', import.meta.url));
+const ASK_MAIN = fileURLToPath(new URL('../../src/caddy/ask-main.ts', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'mcp-fleet-caddy-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The servers and domain of DESIGN.md's example fleet.json (what the Caddyfile depends on). */
+const DESIGN_EXAMPLE = {
+  fleet: { domain: 'mcp.example.com', auth: { providers: { password: { users: { alice: { passwordHash: 'scrypt$unused' } } } } } },
+  mcpServers: {
+    context7: { command: 'npx', args: ['-y', '@upstash/context7-mcp'], env: { CONTEXT7_API_KEY: 'unused' } },
+    memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], isolation: 'shared' },
+    notion: { url: 'http://127.0.0.1:9090/mcp', headers: { Authorization: 'Bearer unused' } },
+  },
+};
 
 function fleetConfig(fleet: Record<string, unknown> = {}, mcpServers?: Record<string, unknown>): FleetConfig {
   const result = parseConfig({
@@ -35,7 +52,7 @@ function tlsFor(mode: TlsMode) {
 /** Rendered with Caddy's storage in a temporary folder, so validating never touches ~/.local/share/caddy. */
 function render(mode: TlsMode, extra: Record<string, unknown> = {}) {
   const config = fleetConfig({ tls: tlsFor(mode), ...extra });
-  const storageDir = mkdtempSync(join(tmpdir(), 'mcp-fleet-caddy-storage-'));
+  const storageDir = mkdtempSync(join(scratch, 'storage-'));
   return { config, text: renderCaddyfile(config, { storageDir, adminOff: true, httpPort: 18080, httpsPort: 18443 }) };
 }
 
@@ -251,5 +268,59 @@ describe('the on-demand TLS ask endpoint', () => {
     t.after(() => first.close());
     const port = Number(new URL(first.url).port);
     await assert.rejects(startAskServer({ config: fleetConfig(), port }), (error: CaddyError) => error.code === 'FLEET_ERR_CADDY_BAD_OPTION' && error.message.includes(String(port)));
+  });
+});
+
+describe('caddy/Caddyfile.example', () => {
+  test('is exactly what renderCaddyfile makes of the DESIGN.md example (on_demand), and caddy accepts it', async () => {
+    const result = parseConfig(DESIGN_EXAMPLE, { configFile: '/srv/fleet/fleet.json', env: {} });
+    assert.ok(result.config, JSON.stringify(result.problems));
+    assert.equal(result.config.tls.mode, 'on_demand', 'the default mode');
+    const text = renderCaddyfile(result.config);
+    assert.equal(readFileSync(EXAMPLE, 'utf8'), text, 'regenerate caddy/Caddyfile.example (see caddy/README.md)');
+    // Validated with storage in a temporary folder (the example itself uses Caddy's default).
+    const isolated = text.replace('\ton_demand_tls {', `\tstorage file_system {\n\t\troot ${mkdtempSync(join(scratch, 'storage-'))}\n\t}\n\ton_demand_tls {`);
+    const validated = await caddyValidate(isolated);
+    assert.ok(validated.ok, validated.output);
+    assert.deepEqual(complaints(validated.output), []);
+  });
+});
+
+describe('ask-main.ts, the ask endpoint as its own process', () => {
+  test('serves askUrlFor(config), logs each answer, stops on SIGTERM', { timeout: 30_000 }, async () => {
+    const file = join(scratch, 'fleet.json');
+    const basePort = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(file, JSON.stringify({ ...DESIGN_EXAMPLE, fleet: { ...DESIGN_EXAMPLE.fleet, basePort, stateDir: join(scratch, 'state') } }));
+    const child = spawn(process.execPath, [ASK_MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.stderr.on('data', (chunk) => { out += chunk; });
+    try {
+      while (!out.includes('"listening"')) {
+        if (child.exitCode !== null) throw new Error(`ask-main exited: ${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const url = `http://127.0.0.1:${basePort - 1}/ask`;
+      assert.match(out, new RegExp(`"url":"${url}"`));
+      assert.equal((await fetch(`${url}?domain=notion.mcp.example.com`)).status, 200);
+      assert.equal((await fetch(`${url}?domain=evil.mcp.example.com`)).status, 404);
+      while (!out.includes('evil.mcp.example.com')) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.match(out, /"msg":"certificate refused: not a configured server","domain":"evil\.mcp\.example\.com"/);
+    } finally {
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0, out);
+    }
+  });
+
+  test('a config without a domain is refused with the coded error', async () => {
+    const file = join(scratch, 'no-domain.json');
+    writeFileSync(file, JSON.stringify({ fleet: { stateDir: join(scratch, 'state') }, mcpServers: { a: { command: 'x' } } }));
+    const child = spawn(process.execPath, [ASK_MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk) => { err += chunk; });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 1);
+    assert.match(err, /^FLEET_ERR_CADDY_NO_DOMAIN: /);
   });
 });

@@ -1,0 +1,118 @@
+// The mcp-fleet commands that need no running fleet, and every bad input.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword } from '@mcp-fleet/auth';
+import { runFleetCli } from '../support/fleet-cli.ts';
+import { freePort } from '../support/free-port.ts';
+
+const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
+
+function configFile(raw: unknown): { file: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-cli-'));
+  const file = join(dir, 'fleet.json');
+  writeFileSync(file, JSON.stringify(raw, null, 2));
+  return { file, env: { MCP_FLEET_CONFIG: file, PM2_HOME: join(dir, 'pm2') } };
+}
+
+const invalid = { fleet: { basePort: 70000 }, mcpServers: { Bad_Name: { comand: 'node' }, ok: { command: 'node', isolation: 'shard' } } };
+
+describe('bad input', () => {
+  test('an invalid config: validate and up exit 1 and list every error with its path', async () => {
+    const { env } = configFile(invalid);
+    for (const command of ['validate', 'up']) {
+      const result = await runFleetCli([command], env);
+      assert.equal(result.code, 1, command);
+      for (const path of ['fleet.basePort', 'mcpServers.Bad_Name', 'mcpServers.Bad_Name.comand', 'mcpServers.ok.isolation']) {
+        assert.match(result.stderr, new RegExp(path.replace('.', '\\.')), `${command}: ${path}`);
+      }
+    }
+  });
+
+  test('an unknown server name is an error listing the valid ones', async () => {
+    const { env } = configFile({ mcpServers: { alpha: { command: 'node' }, beta: { command: 'node' } } });
+    for (const command of ['restart', 'logs']) {
+      const result = await runFleetCli([command, 'gamma'], env);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /no server named "gamma".*valid names: alpha, beta/);
+    }
+  });
+
+  test('caddyfile without a domain says what to set', async () => {
+    const { env } = configFile({ mcpServers: { alpha: { command: 'node' } } });
+    const result = await runFleetCli(['caddyfile'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /domain/);
+  });
+
+  test('a port already in use: a clear error naming the server and port; the other servers start', async (t) => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    t.after(() => blocker.close());
+    const taken = (blocker.address() as { port: number }).port;
+    const { env } = configFile({
+      fleet: { auth: { providers: { password: { users: { a: { passwordHash: await hashPassword('x') } } } } } },
+      mcpServers: { free: { command: process.execPath, args: [probe], port: await freePort() }, busy: { command: process.execPath, args: [probe], port: taken } },
+    });
+    t.after(() => runFleetCli(['down'], env));
+    const result = await runFleetCli(['up'], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stdout, /started: free/);
+    assert.match(result.stderr, new RegExp(`busy \\(port ${taken}\\): port 127\\.0\\.0\\.1:${taken} is already in use`));
+    const status = JSON.parse((await runFleetCli(['status', '--json'], env)).stdout) as Array<{ name: string; state: string }>;
+    assert.equal(status.find((row) => row.name === 'free')?.state, 'online');
+  });
+
+  test('an unknown command prints the usage', async () => {
+    const result = await runFleetCli(['frobnicate'], {});
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /unknown command "frobnicate"/);
+    assert.match(result.stderr, /usage: mcp-fleet/);
+  });
+});
+
+describe('commands that print', () => {
+  const servers = { context7: { command: 'npx', args: ['-y', '@upstash/context7-mcp'] }, notion: { url: 'http://127.0.0.1:9090/mcp' } };
+
+  test('clients prints Claude, VS Code and Gemini snippets with one URL per server', async () => {
+    const { env } = configFile({ fleet: { domain: 'mcp.example.com' }, mcpServers: servers });
+    const result = await runFleetCli(['clients', '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const snippets = JSON.parse(result.stdout);
+    assert.deepEqual(snippets.claude.mcpServers.context7, { type: 'http', url: 'https://context7.mcp.example.com/mcp' });
+    assert.deepEqual(snippets.vscode.servers.notion, { type: 'http', url: 'https://notion.mcp.example.com/mcp' });
+    assert.deepEqual(snippets.gemini.mcpServers.context7, { httpUrl: 'https://context7.mcp.example.com/mcp' });
+    const text = await runFleetCli(['clients'], env);
+    assert.match(text.stdout, /context7: https:\/\/context7\.mcp\.example\.com\/mcp/);
+  });
+
+  test('redirect-uris prints the callback per provider and server, and warns about GitHub OAuth apps', async () => {
+    const { env } = configFile({
+      fleet: {
+        domain: 'mcp.example.com',
+        auth: { providers: { github: { clientId: 'gh', clientSecret: 'secret-value' }, oidc: { issuer: 'https://idp.example.com', clientId: 'x' } }, allow: { anyone: true } },
+      },
+      mcpServers: servers,
+    });
+    const result = await runFleetCli(['redirect-uris'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /github:\n {2}https:\/\/context7\.mcp\.example\.com\/callback\/github\n {2}https:\/\/notion\.mcp\.example\.com\/callback\/github/);
+    assert.match(result.stdout, /warning: a GitHub OAuth app accepts one callback URL/);
+    assert.match(result.stdout, /oidc:\n {2}https:\/\/context7\.mcp\.example\.com\/callback\/oidc/);
+    assert.doesNotMatch(result.stdout, /secret-value/);
+  });
+
+  test('hash-password reads a piped password and prints a hash the config accepts', async () => {
+    const result = await runFleetCli(['hash-password'], {}, { input: 'correct horse battery staple\n' });
+    assert.equal(result.code, 0, result.stderr);
+    const hash = result.stdout.trim();
+    assert.match(hash, /^scrypt\$/);
+    assert.doesNotMatch(result.stdout + result.stderr, /correct horse/);
+    const { env } = configFile({ fleet: { auth: { providers: { password: { users: { alice: { passwordHash: hash } } } } } }, mcpServers: { a: { command: 'node' } } });
+    assert.equal((await runFleetCli(['validate'], env)).code, 0);
+  });
+});
