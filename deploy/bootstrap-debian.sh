@@ -229,6 +229,11 @@ if [[ $node_source == npm ]]; then
     note "already there: $("$NODE_PREFIX/bin/node" --version)"
   else
     run npm install -g --prefix "$NODE_PREFIX" --no-audit --no-fund "node@$NODE_MAJOR"
+    # node@24 fetches its binary in a preinstall script: an npm that skips install
+    # scripts leaves no working node behind.
+    if ((!dry_run)) && (($(node_major "$NODE_PREFIX/bin/node") < NODE_MAJOR)); then
+      die "$NODE_PREFIX/bin/node is not Node $NODE_MAJOR after npm install (install scripts disabled?); try --nodesource"
+    fi
   fi
   # The node@24 package ships only `node`; npm and npx (which stdio MCP servers are
   # started with) come from npm@11 installed next to it, run by Node 24 via PATH.

@@ -6,13 +6,15 @@ import type { FastifyInstance } from 'fastify';
  * origin may read the answers; preflights never need a token.
  */
 export function registerCors(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style: most requests carry no Origin, and must not pay for a promise.
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (!origin) return;
+    if (!origin) return done();
     // Set on the raw response: oidc-provider and the bridge write it themselves.
     reply.raw.setHeader('access-control-allow-origin', origin);
     reply.raw.setHeader('vary', 'Origin');
     reply.raw.setHeader('access-control-expose-headers', 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
+    done();
   });
   app.options('/*', async (request, reply) => {
     reply.raw.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');

@@ -35,23 +35,41 @@ export function challengeFor(urls: ResourceUrls, path: string, error?: BearerErr
 
 /**
  * The bearer check for the MCP routes: the token from the Authorization header
- * only (never the query string), verified by `verifier`.
+ * only (never the query string), verified by `verifier`. Callback-style, so a
+ * token seen before costs no promise on the hot path.
  */
 export function bearerCheck(verifier: TokenVerifier, urls: ResourceUrls, onFailure?: (error: BearerError, request: FastifyRequest) => void) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
-    try {
-      if (!match) throw bearerErrors.missing();
-      request.auth = await verifier.verifyAccessToken(match[1]);
-    } catch (error) {
-      if (!(error instanceof BearerError)) throw error;
-      onFailure?.(error, request);
-      await reply
-        .code(error.status)
-        .header('www-authenticate', challengeFor(urls, request.url, error))
-        .type('application/json')
-        .send({ error: error.error, error_description: error.message });
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    if (!(error instanceof BearerError)) {
+      reply.send(error);
+      return;
     }
+    onFailure?.(error, request);
+    reply
+      .code(error.status)
+      .header('www-authenticate', challengeFor(urls, request.url, error))
+      .type('application/json')
+      .send({ error: error.error, error_description: error.message });
+  };
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (!match) return refuse(request, reply, bearerErrors.missing());
+    const token = match[1];
+    try {
+      const cached = verifier.verifyCached(token);
+      if (cached) {
+        request.auth = cached;
+        return done();
+      }
+    } catch (error) {
+      return refuse(request, reply, error);
+    }
+    verifier.verifyAccessToken(token).then((verified) => {
+      request.auth = verified;
+      done();
+    }, (error: unknown) => refuse(request, reply, error));
   };
 }
+
+const BEARER = /^\s*Bearer ([A-Za-z0-9\-._~+/]+=*)\s*$/i;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { BearerError, bearerErrors } from './errors.ts';
@@ -32,7 +31,8 @@ const CACHE_LIMIT = 10_000;
  * Verifies this server's JWT access tokens (R4): its own keys, its issuer, its
  * audience, expiry, scope, and the revoked-grant set. A token verified once is
  * cached by hash until it expires, so later calls cost no signature check;
- * revocation is still checked on every call.
+ * revocation is still checked on every call. The cache is keyed by the token
+ * itself: hashing it on every call cost more than the rest of the check.
  */
 export class TokenVerifier {
   readonly #urls: ResourceUrls;
@@ -49,16 +49,28 @@ export class TokenVerifier {
   }
 
   async verifyAccessToken(token: string): Promise<VerifiedToken> {
-    const key = createHash('sha256').update(token).digest('base64url');
-    let verified = this.#cache.get(key);
-    if (!verified) {
-      verified = await this.#verifySignedToken(token);
-      if (this.#accountCheck && !(await this.#accountCheck(verified))) throw bearerErrors.revoked();
-      if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string);
-      this.#cache.set(key, verified);
-    }
+    const cached = this.verifyCached(token);
+    if (cached) return cached;
+    const verified = await this.#verifySignedToken(token);
+    if (this.#accountCheck && !(await this.#accountCheck(verified))) throw bearerErrors.revoked();
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.#cache.set(token, verified);
+    return this.#checkStillValid(token, verified);
+  }
+
+  /**
+   * The hot path: a token verified before is answered from memory, without a
+   * promise; undefined when it must be verified (asynchronously) first.
+   * Throws a BearerError when the cached token is no longer good.
+   */
+  verifyCached(token: string): VerifiedToken | undefined {
+    const cached = this.#cache.get(token);
+    return cached ? this.#checkStillValid(token, cached) : undefined;
+  }
+
+  #checkStillValid(token: string, verified: VerifiedToken): VerifiedToken {
     if (verified.expiresAt * 1000 <= Date.now()) {
-      this.#cache.delete(key);
+      this.#cache.delete(token);
       throw bearerErrors.expired();
     }
     if (verified.grantId && this.#revocations.isRevoked(verified.grantId)) throw bearerErrors.revoked();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors } from './errors.ts';
 import { Session } from './session.ts';
-import type { Identity, SessionTransport } from './session.ts';
+import type { Identity, SessionTransport, ToolCallHook } from './session.ts';
 import type { Upstream } from './upstream.ts';
 
 /**
@@ -13,19 +13,23 @@ export class SessionTable {
   readonly #maxSessions: number;
   readonly #idleTimeoutMs: number;
   readonly #eventLogCapacity: number;
-  readonly #openUpstream: (sessionId: string) => Upstream;
+  readonly #openUpstream: (sessionId: string, identity: Identity) => Upstream;
+  readonly #onToolCall: ToolCallHook | undefined;
   readonly #sweep: NodeJS.Timeout;
 
   constructor(options: {
     maxSessions: number;
     idleTimeoutMs: number;
     eventLogCapacity: number;
-    openUpstream: (sessionId: string) => Upstream;
+    /** The upstream of a new session; the identity is the session's owner. */
+    openUpstream: (sessionId: string, identity: Identity) => Upstream;
+    onToolCall?: ToolCallHook;
   }) {
     this.#maxSessions = options.maxSessions;
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#eventLogCapacity = options.eventLogCapacity;
     this.#openUpstream = options.openUpstream;
+    this.#onToolCall = options.onToolCall;
     this.#sweep = setInterval(() => this.#endIdle(), Math.max(50, Math.min(60_000, options.idleTimeoutMs / 4)));
     this.#sweep.unref();
   }
@@ -37,8 +41,10 @@ export class SessionTable {
   open(identity: Identity, transport: SessionTransport, protocolVersion: string): Session {
     if (this.#sessions.size >= this.#maxSessions) throw errors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(this.#maxSessions));
     const id = randomUUID();
-    const upstream = this.#openUpstream(id);
-    const session = new Session({ id, identity, transport, upstream, protocolVersion, eventLogCapacity: this.#eventLogCapacity });
+    const upstream = this.#openUpstream(id, identity);
+    const session = new Session({
+      id, identity, transport, upstream, protocolVersion, eventLogCapacity: this.#eventLogCapacity, onToolCall: this.#onToolCall,
+    });
     this.#sessions.set(session.id, session);
     session.onend = () => this.#sessions.delete(session.id);
     return session;

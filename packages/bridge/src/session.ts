@@ -12,6 +12,29 @@ export interface Identity {
 
 export type SessionTransport = 'streamable-http' | 'sse';
 
+/** How one `tools/call` ended, as the bridge saw it: never its arguments or its result. */
+export interface ToolCallEvent {
+  sessionId: string;
+  identity: Identity;
+  tool: string;
+  durationMs: number;
+  /** `error`: a JSON-RPC error, a result with `isError`, or the server went away; `cancelled`: the client cancelled it. */
+  outcome: 'ok' | 'error' | 'cancelled';
+  /** The JSON-RPC error code, when the call failed with one (the bridge's own -32000 when the child died). */
+  errorCode?: number;
+}
+
+/** Called once per `tools/call`, when its response arrives, the client cancels it, or its server goes away. Must not throw. */
+export type ToolCallHook = (event: ToolCallEvent) => void;
+
+interface Pending {
+  id: JsonRpcId;
+  target: ResponseTarget;
+  /** Set only for a `tools/call` when a ToolCallHook listens. */
+  tool?: string;
+  startedAt?: number;
+}
+
 /**
  * One MCP session: routes what the client sends to its upstream, and what the
  * upstream says back to the right HTTP response or stream.
@@ -28,16 +51,21 @@ export class Session {
 
   readonly #upstream: Upstream;
   /** Requests in flight: id -> where their response goes. */
-  readonly #pending = new Map<string, { id: JsonRpcId; target: ResponseTarget }>();
+  readonly #pending = new Map<string, Pending>();
   /** Progress tokens of requests in flight -> where their progress goes. */
   readonly #progress = new Map<unknown, ResponseTarget>();
   /** Open POST exchanges that can stream, newest last. */
   readonly #streaming = new Set<ResponseTarget>();
+  readonly #onToolCall: ToolCallHook | undefined;
   #initializeId: string | undefined;
   #ended = false;
 
-  constructor(options: { id: string; identity: Identity; transport: SessionTransport; upstream: Upstream; protocolVersion: string; eventLogCapacity: number }) {
+  constructor(options: {
+    id: string; identity: Identity; transport: SessionTransport; upstream: Upstream; protocolVersion: string; eventLogCapacity: number;
+    onToolCall?: ToolCallHook;
+  }) {
     this.id = options.id;
+    this.#onToolCall = options.onToolCall;
     this.identity = options.identity;
     this.transport = options.transport;
     this.protocolVersion = options.protocolVersion;
@@ -79,11 +107,18 @@ export class Session {
       if (isRequest(message)) {
         const id = message.id as JsonRpcId;
         if (target) {
-          this.#pending.set(idKey(id), { id, target });
+          const entry: Pending = { id, target };
+          if (this.#onToolCall && message.method === 'tools/call') {
+            entry.tool = String(message.params?.name ?? '');
+            entry.startedAt = performance.now();
+          }
+          this.#pending.set(idKey(id), entry);
           const token = message.params?._meta?.progressToken;
           if (token !== undefined && target.canStream) this.#progress.set(token, target);
         }
         if (message.method === 'initialize') this.#initializeId = idKey(id);
+      } else if (message.method === 'notifications/cancelled' && this.#onToolCall) {
+        this.#reportCancelled(message.params?.requestId);
       }
     }
     if (target?.canStream) this.#streaming.add(target);
@@ -112,6 +147,7 @@ export class Session {
       const entry = this.#pending.get(key);
       this.#pending.delete(key);
       if (key === this.#initializeId) this.#recordInitializeResult(message);
+      if (entry?.tool !== undefined) this.#reportToolCall(entry, message);
       if (entry?.target.deliver(message, line)) return;
       this.standalone.send(line ?? JSON.stringify(message));
       return;
@@ -140,9 +176,35 @@ export class Session {
   #failPending(reason: string): void {
     const entries = [...this.#pending.values()];
     this.#pending.clear();
-    for (const { id, target } of entries) {
-      const error = errorResponse(id, JsonRpcCode.ConnectionClosed, reason);
-      if (!target.deliver(error)) this.standalone.send(JSON.stringify(error));
+    for (const entry of entries) {
+      const error = errorResponse(entry.id, JsonRpcCode.ConnectionClosed, reason);
+      if (entry.tool !== undefined) this.#reportToolCall(entry, error);
+      if (!entry.target.deliver(error)) this.standalone.send(JSON.stringify(error));
     }
+  }
+
+  #reportToolCall(entry: Pending, response: JsonRpcMessage): void {
+    const tool = entry.tool as string;
+    entry.tool = undefined;
+    const durationMs = performance.now() - (entry.startedAt as number);
+    const event: ToolCallEvent = { sessionId: this.id, identity: this.identity, tool, durationMs, outcome: 'ok' };
+    if (response.error) {
+      event.outcome = 'error';
+      event.errorCode = response.error.code;
+    } else if ((response.result as { isError?: unknown } | undefined)?.isError === true) {
+      event.outcome = 'error';
+    }
+    this.#onToolCall?.(event);
+  }
+
+  /** The client gave up on a call: it is reported now, as the server need not answer it. */
+  #reportCancelled(requestId: unknown): void {
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const entry = this.#pending.get(idKey(requestId));
+    if (entry?.tool === undefined) return;
+    const tool = entry.tool;
+    entry.tool = undefined;
+    const durationMs = performance.now() - (entry.startedAt as number);
+    this.#onToolCall?.({ sessionId: this.id, identity: this.identity, tool, durationMs, outcome: 'cancelled' });
   }
 }

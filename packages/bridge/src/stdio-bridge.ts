@@ -4,10 +4,11 @@ import type { HealthState } from './child-health.ts';
 import { DedicatedUpstream } from './dedicated-upstream.ts';
 import { errors } from './errors.ts';
 import type { BridgeLogger } from './logger.ts';
-import type { Identity, Session, SessionTransport } from './session.ts';
+import type { Identity, Session, SessionTransport, ToolCallHook } from './session.ts';
 import { SessionTable } from './session-table.ts';
 import { SharedChild } from './shared-child.ts';
 import { SparePool } from './spare-pool.ts';
+import { StdioChild } from './stdio-child.ts';
 import type { ChildCommand } from './stdio-child.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -27,6 +28,15 @@ export interface BridgeOptions extends ChildCommand {
   keepAliveMs?: number;
   /** Events kept per session for Last-Event-ID replay. */
   eventLogCapacity?: number;
+  /**
+   * Variables added to the environment of a session's child, from the session's
+   * identity (the sidecar passes the signed-in user). A child then belongs to
+   * one identity from its first instruction, so it is started at `initialize`
+   * and warm spares are not used; `isolation: "shared"` cannot have it.
+   */
+  childEnvironment?: (identity: Identity) => Record<string, string>;
+  /** Told how each `tools/call` ended (for audit logs and metrics); never sees arguments or results. */
+  onToolCall?: ToolCallHook;
 }
 
 export interface BridgeHealth {
@@ -76,11 +86,29 @@ export class StdioBridge implements BridgeContext {
       maxMessageBytes: Math.max(options.maxBodyBytes * 4, 16 * 1024 * 1024),
       killTimeoutMs: options.killTimeoutMs,
     };
-    let openUpstream: (sessionId: string) => Upstream;
+    let openUpstream: (sessionId: string, identity: Identity) => Upstream;
     if (options.isolation === 'shared') {
+      if (options.childEnvironment) {
+        throw new TypeError(`${options.name}: childEnvironment needs isolation "session" (one shared child cannot have one user's environment)`);
+      }
       const shared = new SharedChild(childOptions);
       this.#shared = shared;
       openUpstream = () => shared.attach();
+    } else if (options.childEnvironment) {
+      // The child is started for this identity, at initialize: a spare, started
+      // before anyone asked, could not have the user's environment.
+      const environmentOf = options.childEnvironment;
+      let spawned = 0;
+      openUpstream = (sessionId, identity) => {
+        spawned += 1;
+        const spec: ChildCommand = {
+          command: options.command, args: options.args, cwd: options.cwd, inheritEnv: options.inheritEnv,
+          env: { ...options.env, ...environmentOf(identity) },
+        };
+        const child = new StdioChild(spec, { label: `${options.name}#${spawned}`, log, maxMessageBytes: childOptions.maxMessageBytes });
+        child.sessionId = sessionId;
+        return new DedicatedUpstream(child, { health: this.health, log, killTimeoutMs: options.killTimeoutMs, sessionId });
+      };
     } else {
       const spares = new SparePool({ ...childOptions, size: options.warmSpares });
       this.#spares = spares;
@@ -95,6 +123,7 @@ export class StdioBridge implements BridgeContext {
       idleTimeoutMs: options.sessionIdleTimeoutMs,
       eventLogCapacity: options.eventLogCapacity ?? 1000,
       openUpstream,
+      onToolCall: options.onToolCall,
     });
   }
 

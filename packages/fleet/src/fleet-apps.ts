@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import { ASK_MAIN } from './caddy/index.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -10,6 +11,10 @@ export const SIDECAR_MAIN = require.resolve('@mcp-fleet/sidecar/main');
 
 /** pm2 app names: `mcp-NAME`, so the fleet never touches other pm2 apps. */
 export const APP_PREFIX = 'mcp-';
+
+/** Caddy's on-demand TLS `ask` endpoint; `fleet-ask` cannot be a server name, which is a DNS label. */
+export const ASK_APP = `${APP_PREFIX}fleet:ask`;
+
 
 /** Room above a server's killTimeout for the sidecar to stop its sessions before pm2 kills it. */
 const SHUTDOWN_MARGIN_MS = 5_000;
@@ -79,6 +84,38 @@ export function sidecarApp(config: FleetConfig, server: ServerConfig, environmen
   };
 }
 
+/** The ask endpoint's app, when Caddy issues certificates on demand (tls.mode "on_demand" with a domain). */
+export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App | undefined {
+  if (config.tls.mode !== 'on_demand' || !config.domain) return undefined;
+  const log = join(config.stateDir, 'logs', 'fleet-ask.log');
+  const routed = config.servers.filter((server) => !server.disabled).map((server) => server.name);
+  return {
+    name: ASK_APP,
+    script: ASK_MAIN,
+    interpreter: process.execPath,
+    args: ['--config', config.configFile],
+    cwd: config.configDir,
+    env: {
+      ...(environment.PATH ? { PATH: environment.PATH } : {}),
+      MCP_FLEET_CONFIG: config.configFile,
+      MCP_FLEET_FINGERPRINT: createHash('sha256').update(JSON.stringify({ domain: config.domain, routed, basePort: config.basePort })).digest('hex').slice(0, 16),
+    },
+    kill_timeout: 3_000,
+    exp_backoff_restart_delay: 100,
+    max_memory_restart: '128M',
+    out_file: log,
+    error_file: log,
+    merge_logs: true,
+    log_date_format: 'YYYY-MM-DDTHH:mm:ss.SSSZ',
+    autorestart: true,
+    treekill: true,
+    min_uptime: 2_000,
+  };
+}
+
+/** Every app the fleet runs: one sidecar per enabled server, and the ask endpoint when needed. */
 export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App[] {
-  return config.servers.filter((server) => !server.disabled).map((server) => sidecarApp(config, server, environment));
+  const sidecars = config.servers.filter((server) => !server.disabled).map((server) => sidecarApp(config, server, environment));
+  const ask = askApp(config, environment);
+  return ask ? [...sidecars, ask] : sidecars;
 }

@@ -1,5 +1,5 @@
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
-import { APP_PREFIX, appName, sidecarApp } from './fleet-apps.ts';
+import { APP_PREFIX, askApp, appName, sidecarApp } from './fleet-apps.ts';
 import type { Pm2Connection } from './pm2-connection.ts';
 import { portTaken, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
@@ -25,12 +25,21 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
   const result: ReconcileResult = { started: [], restarted: [], stopped: [], unchanged: [], failed: [] };
   const running = new Map((await pm2.list()).filter((process) => process.name.startsWith(APP_PREFIX)).map((process) => [process.name, process]));
   const wanted = config.servers.filter((server) => !server.disabled);
-  const wantedNames = new Set(wanted.map(appName));
+  const ask = askApp(config, environment);
+  const wantedNames = new Set([...wanted.map(appName), ...(ask ? [ask.name] : [])]);
 
   for (const [name] of running) {
     if (wantedNames.has(name)) continue;
     await pm2.delete(name);
     result.stopped.push(name.slice(APP_PREFIX.length));
+  }
+
+  if (ask) {
+    const current = running.get(ask.name);
+    if (!current || current.fingerprint !== ask.env.MCP_FLEET_FINGERPRINT || current.status !== 'online') {
+      if (current) await pm2.delete(ask.name);
+      await pm2.start(ask);
+    }
   }
 
   const toWait: ServerConfig[] = [];

@@ -15,7 +15,7 @@ export function redirectUris(config: FleetConfig): ProviderRedirects[] {
     const uris = servers.map((server) => callbackUrl(server.publicUrl, provider));
     const hosts = new Set(uris.map((uri) => new URL(uri).host));
     const warning = provider === 'github' && hosts.size > 1
-      ? `a GitHub OAuth app accepts one callback URL (one host): register one OAuth app per server, or use a GitHub App, which allows up to 10 callback URLs`
+      ? `a GitHub OAuth app accepts one callback URL (one host), and these are on ${hosts.size} hosts: use a GitHub App, which accepts up to 10 callback URLs, and register all of them`
       : undefined;
     return warning ? { provider, uris, warning } : { provider, uris };
   });
