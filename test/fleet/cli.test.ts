@@ -67,6 +67,23 @@ describe('bad input', () => {
     assert.equal(status.find((row) => row.name === 'free')?.state, 'online');
   });
 
+  test('with on-demand TLS, up also runs the ask endpoint Caddy calls, answering only for configured hosts', async (t) => {
+    const basePort = await freePort();
+    const { env } = configFile({
+      fleet: { domain: 'mcp.example.com', basePort, auth: { providers: { password: { users: { a: { passwordHash: await hashPassword('x') } } } } } },
+      mcpServers: { alpha: { command: process.execPath, args: [probe], port: await freePort() } },
+    });
+    t.after(() => runFleetCli(['down'], env));
+    const result = await runFleetCli(['up'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const caddyfile = await runFleetCli(['caddyfile'], env);
+    const askUrl = /ask (http:\/\/127\.0\.0\.1:\d+\/ask)/.exec(caddyfile.stdout)?.[1];
+    assert.ok(askUrl, caddyfile.stdout);
+    const answer = async (domain: string) => (await fetch(`${askUrl}?domain=${domain}`)).status;
+    assert.equal(await answer('alpha.mcp.example.com'), 200);
+    assert.equal(await answer('beta.mcp.example.com'), 404);
+  });
+
   test('an unknown command prints the usage', async () => {
     const result = await runFleetCli(['frobnicate'], {});
     assert.equal(result.code, 1);

@@ -1,0 +1,90 @@
+import { ExpositionWriter, Histogram } from './prometheus-text.ts';
+
+/** Tool call latency buckets, in seconds: from a fast local lookup to a slow remote API. */
+const TOOL_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export type ToolCallOutcome = 'ok' | 'error' | 'cancelled';
+
+/** Read when /metrics is scraped, never on the request path. */
+export interface MetricsSnapshot {
+  /** Open MCP sessions. */
+  sessions: number;
+  /** stdio servers: running children (warm spares included). */
+  children?: number;
+  /** stdio servers: children that exited unasked, and shared children restarted. */
+  childCrashes?: number;
+  childRestarts?: number;
+  /** url servers: whether the upstream answered its last probe. */
+  upstreamUp?: number;
+}
+
+/**
+ * One sidecar's counters. The request path only bumps numbers in nested
+ * Maps keyed by route, method and status (no key strings built per request);
+ * the text is written when /metrics is scraped.
+ */
+export class SidecarMetrics {
+  readonly #server: string;
+  /** route -> method -> status -> count */
+  readonly #requests = new Map<string, Map<string, Map<number, number>>>();
+  readonly #toolCalls = new Map<ToolCallOutcome, Histogram>();
+  readonly #authFailures = new Map<string, number>();
+
+  constructor(server: string) {
+    this.#server = server;
+  }
+
+  countRequest(route: string, method: string, status: number): void {
+    let methods = this.#requests.get(route);
+    if (!methods) this.#requests.set(route, methods = new Map());
+    let statuses = methods.get(method);
+    if (!statuses) methods.set(method, statuses = new Map());
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  }
+
+  observeToolCall(outcome: ToolCallOutcome, durationMs: number): void {
+    let histogram = this.#toolCalls.get(outcome);
+    if (!histogram) this.#toolCalls.set(outcome, histogram = new Histogram(TOOL_CALL_BUCKETS));
+    histogram.observe(durationMs / 1000);
+  }
+
+  countAuthFailure(reason: string): void {
+    this.#authFailures.set(reason, (this.#authFailures.get(reason) ?? 0) + 1);
+  }
+
+  render(snapshot: MetricsSnapshot): string {
+    const server = this.#server;
+    const out = new ExpositionWriter();
+    out.family('mcp_http_requests_total', 'counter', 'HTTP requests answered, by route, method and status.');
+    for (const [route, methods] of this.#requests) {
+      for (const [method, statuses] of methods) {
+        for (const [status, count] of statuses) out.sample('mcp_http_requests_total', { server, route, method, status }, count);
+      }
+    }
+    out.family('mcp_tool_call_duration_seconds', 'histogram', 'Time from a tools/call request to its response, by outcome.');
+    for (const [outcome, histogram] of this.#toolCalls) histogram.write(out, 'mcp_tool_call_duration_seconds', { server, outcome });
+    out.family('mcp_auth_failures_total', 'counter', 'MCP requests refused by the bearer token check, by reason.');
+    for (const [reason, count] of this.#authFailures) out.sample('mcp_auth_failures_total', { server, reason }, count);
+    out.family('mcp_sessions', 'gauge', 'Open MCP sessions.').sample('mcp_sessions', { server }, snapshot.sessions);
+    if (snapshot.children !== undefined) {
+      out.family('mcp_children', 'gauge', 'Running MCP server child processes, warm spares included.').sample('mcp_children', { server }, snapshot.children);
+    }
+    if (snapshot.childRestarts !== undefined) {
+      out.family('mcp_child_restarts_total', 'counter', 'Shared MCP server children restarted after they died (in session isolation a dead child ends its session; see mcp_child_crashes_total).')
+        .sample('mcp_child_restarts_total', { server }, snapshot.childRestarts);
+    }
+    if (snapshot.childCrashes !== undefined) {
+      out.family('mcp_child_crashes_total', 'counter', 'MCP server children that exited without being asked to.')
+        .sample('mcp_child_crashes_total', { server }, snapshot.childCrashes);
+    }
+    if (snapshot.upstreamUp !== undefined) {
+      out.family('mcp_upstream_up', 'gauge', 'Whether the HTTP MCP server answered the last health probe (1) or not (0).')
+        .sample('mcp_upstream_up', { server }, snapshot.upstreamUp);
+    }
+    const memory = process.memoryUsage();
+    out.family('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.').sample('process_resident_memory_bytes', {}, memory.rss);
+    out.family('process_start_time_seconds', 'gauge', 'When the sidecar started, in seconds since the Unix epoch.')
+      .sample('process_start_time_seconds', {}, Math.floor(Date.now() / 1000 - process.uptime()));
+    return out.text();
+  }
+}
