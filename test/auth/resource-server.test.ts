@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, generateKeyPair, importJWK } from 'jose';
 import { REFRESH_REPLAY_GRACE_SECONDS, hashPassword } from '@mcp-fleet/auth';
-import { servers } from '../support/bridge-server.ts';
 import { obtainTokens, tokenRequest } from '../support/raw-oauth.ts';
 import { initializeRequest, post } from '../support/raw-mcp.ts';
 import { startSidecar } from '../support/sidecar-server.ts';

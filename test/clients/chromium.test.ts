@@ -29,20 +29,16 @@ import type { Browser, BrowserContext, Response as PageResponse } from 'playwrig
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { servers } from '../support/bridge-server.ts';
-import { freePort } from '../support/free-port.ts';
 import { waitFor } from '../support/processes.ts';
 import { HeadlessOAuthProvider } from '../support/headless-oauth.ts';
-import { startSidecar } from '../support/sidecar-server.ts';
+import { startSidecarWithIdp } from '../support/sidecar-with-idp.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
-import { startUpstreamIdp } from '../support/upstream-idp.ts';
 import type { UpstreamIdp } from '../support/upstream-idp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const SCREENSHOT = `${ARTIFACTS}consent-page.png`;
-const IDP_SECRET = 'upstream-client-secret-0123456789';
 const ALICE_PASSWORD = 'correct horse battery staple';
 const CLIENT_NAME = 'Chromium interop client';
 
@@ -107,15 +103,7 @@ describe('a real browser (Chromium) through upstream sign-in and consent', () =>
 
   before(async () => {
     clientApp = await startClientApp();
-    const port = await freePort();
-    idp = await startUpstreamIdp({
-      clients: [{ client_id: 'mcp-fleet-everything', client_secret: IDP_SECRET, redirect_uris: [`http://127.0.0.1:${port}/callback/oidc`] }],
-      accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice', password: ALICE_PASSWORD } },
-    });
-    sidecar = await startSidecar({
-      fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: 'mcp-fleet-everything', clientSecret: IDP_SECRET } }, allow: { emails: ['alice@example.com'] } } },
-      mcpServers: { everything: { command: process.execPath, args: [servers.everything, 'stdio'] } },
-    }, 'everything', { port, signIn: { insecureUpstream: true } });
+    ({ idp, sidecar } = await startSidecarWithIdp({ accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice', password: ALICE_PASSWORD } } }));
   });
   after(async () => {
     await sidecar?.close();

@@ -20,17 +20,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { servers } from '../support/bridge-server.ts';
 import { freePort } from '../support/free-port.ts';
 import { processesWith, waitFor } from '../support/processes.ts';
-import { startSidecar } from '../support/sidecar-server.ts';
+import { startSidecarWithIdp } from '../support/sidecar-with-idp.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
-import { startUpstreamIdp } from '../support/upstream-idp.ts';
 import type { UpstreamIdp } from '../support/upstream-idp.ts';
 
 const PROXY_JS = fileURLToPath(new URL('../../node_modules/mcp-remote/dist/proxy.js', import.meta.url));
 const BROWSER_SCRIPT = fileURLToPath(new URL('./scripted-browser.ts', import.meta.url));
-const IDP_SECRET = 'upstream-client-secret-0123456789';
 const ALICE_PASSWORD = 'correct horse battery staple';
 
 type Report = { event: string; [key: string]: unknown };
@@ -68,15 +65,7 @@ describe('mcp-remote 0.15 against a sidecar (upstream OIDC sign-in, consent)', (
 
   before(async () => {
     assert.ok(existsSync(PROXY_JS), `mcp-remote's proxy is not at ${PROXY_JS}`);
-    const port = await freePort();
-    idp = await startUpstreamIdp({
-      clients: [{ client_id: 'mcp-fleet-everything', client_secret: IDP_SECRET, redirect_uris: [`http://127.0.0.1:${port}/callback/oidc`] }],
-      accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice', password: ALICE_PASSWORD } },
-    });
-    sidecar = await startSidecar({
-      fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: 'mcp-fleet-everything', clientSecret: IDP_SECRET } }, allow: { emails: ['alice@example.com'] } } },
-      mcpServers: { everything: { command: process.execPath, args: [servers.everything, 'stdio'] } },
-    }, 'everything', { port, signIn: { insecureUpstream: true } });
+    ({ idp, sidecar } = await startSidecarWithIdp({ accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice', password: ALICE_PASSWORD } } }));
   });
   after(async () => {
     await sidecar?.close();

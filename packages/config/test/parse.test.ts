@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
 import { test } from "node:test";
 import { defaults, parseConfig } from "../src/index.ts";
 import { fullConfig, fullEnv, minimalConfig } from "./full-config.ts";

@@ -55,25 +55,13 @@ export function fingerprint(config: FleetConfig, server: ServerConfig): string {
   return createHash('sha256').update(JSON.stringify({ server, auth, storage, trustedProxies, stateDir, logLevel, domain, sidecar: SIDECAR_MAIN })).digest('hex').slice(0, 16);
 }
 
-/** The pm2 app of one server's sidecar. */
-export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App {
-  const env: Record<string, string> = {};
-  // The sidecar expands ${VAR} in the config itself: it must see the environment `up` was run in,
-  // not the one the pm2 daemon happened to start with.
-  for (const [key, value] of Object.entries(environment)) if (value !== undefined && !key.startsWith('pm_') && key !== 'PM2_HOME') env[key] = value;
-  env.MCP_FLEET_CONFIG = config.configFile;
-  env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
-  const log = logFile(config, server);
+/**
+ * What every app of the fleet shares: restarts with exponential back-off, one
+ * log file with time stamps, and its whole process tree killed on stop.
+ */
+function supervised(log: string) {
   return {
-    name: appName(server),
-    script: SIDECAR_MAIN,
-    interpreter: process.execPath,
-    args: ['--config', config.configFile, '--server', server.name],
-    cwd: config.configDir,
-    env,
-    kill_timeout: server.killTimeoutMs + SHUTDOWN_MARGIN_MS,
     exp_backoff_restart_delay: 100,
-    max_memory_restart: server.maxMemory,
     out_file: log,
     error_file: log,
     merge_logs: true,
@@ -84,10 +72,30 @@ export function sidecarApp(config: FleetConfig, server: ServerConfig, environmen
   };
 }
 
+/** The pm2 app of one server's sidecar. */
+export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App {
+  const env: Record<string, string> = {};
+  // The sidecar expands ${VAR} in the config itself: it must see the environment `up` was run in,
+  // not the one the pm2 daemon happened to start with.
+  for (const [key, value] of Object.entries(environment)) if (value !== undefined && !key.startsWith('pm_') && key !== 'PM2_HOME') env[key] = value;
+  env.MCP_FLEET_CONFIG = config.configFile;
+  env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
+  return {
+    name: appName(server),
+    script: SIDECAR_MAIN,
+    interpreter: process.execPath,
+    args: ['--config', config.configFile, '--server', server.name],
+    cwd: config.configDir,
+    env,
+    kill_timeout: server.killTimeoutMs + SHUTDOWN_MARGIN_MS,
+    max_memory_restart: server.maxMemory,
+    ...supervised(logFile(config, server)),
+  };
+}
+
 /** The ask endpoint's app, when Caddy issues certificates on demand (tls.mode "on_demand" with a domain). */
 export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App | undefined {
   if (config.tls.mode !== 'on_demand' || !config.domain) return undefined;
-  const log = join(config.stateDir, 'logs', 'fleet-ask.log');
   const routed = config.servers.filter((server) => !server.disabled).map((server) => server.name);
   return {
     name: ASK_APP,
@@ -101,15 +109,8 @@ export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = pro
       MCP_FLEET_FINGERPRINT: createHash('sha256').update(JSON.stringify({ domain: config.domain, routed, basePort: config.basePort })).digest('hex').slice(0, 16),
     },
     kill_timeout: 3_000,
-    exp_backoff_restart_delay: 100,
     max_memory_restart: '128M',
-    out_file: log,
-    error_file: log,
-    merge_logs: true,
-    log_date_format: 'YYYY-MM-DDTHH:mm:ss.SSSZ',
-    autorestart: true,
-    treekill: true,
-    min_uptime: 2_000,
+    ...supervised(join(config.stateDir, 'logs', 'fleet-ask.log')),
   };
 }
 
