@@ -1,30 +1,37 @@
-// Benchmark: our bridge against supergateway and a bare forwarder, on this machine, and
-// the auth sidecar (OAuth in front of the same bridge) against the bridge alone.
+// Benchmark: our bridge against supergateway and a bare forwarder, on this machine; the
+// auth sidecar (OAuth in front of the same bridge) against the bridge alone; the same
+// sidecar through a real Caddy (TLS, generated Caddyfile) against the sidecar reached
+// directly; and `mcp-fleet up` of a 10-server fleet under pm2.
 //   npm run bench   (= node bench/bridge.bench.ts)
 // All servers run side by side and the echo measurements are interleaved in rounds
 // (order rotated each round), so that load from other work on the machine falls on
 // every target alike. Prints figures, ratios and a verdict per goal; exits 1 only
 // when something failed to run.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CADDY, caddyArgs, caddyFetch, caddyRootCa, tcpSockets, testDomainLookup, waitServing, writeCaddySetup } from './caddy-target.ts';
+import type { CaddySetup } from './caddy-target.ts';
+import { measureFleetUp } from './fleet-up.ts';
+import type { FleetUpFigures } from './fleet-up.ts';
 import { summarize } from './latency-stats.ts';
 import type { Summary } from './latency-stats.ts';
 import { freePort, waitForPort } from './local-port.ts';
 import { cpuMs } from './process-cpu.ts';
 import { rssKiB, treeMemory } from './process-memory.ts';
 import type { TreeMemory } from './process-memory.ts';
-import { RawMcpClient, keepAliveAgent } from './raw-client.ts';
+import { RawMcpClient, keepAliveAgent, keepAliveTlsAgent } from './raw-client.ts';
 import { killMarkedProcesses } from './run-marker.ts';
 import { checkedEcho, concurrentEcho, concurrentSlowCalls, initializeLatency, sequentialEcho } from './scenarios.ts';
 import type { InitializeResult, SlowCallsResult } from './scenarios.ts';
 import { logTail, startServer, stopServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
 import { firstInitializeMs } from './stdio-initialize.ts';
-import { SIDECAR_SERVER, sidecarAccessToken, writeSidecarConfig } from './sidecar-target.ts';
+import { SIDECAR_SERVER, sidecarAccessToken, sidecarAccessTokenAt, writeSidecarConfig } from './sidecar-target.ts';
 import { markdownTable } from './text-table.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -39,15 +46,20 @@ const SLOW = { count: 50, durationSeconds: 1 };
 const INIT = { sessions: 15, warmGapMs: 1_000, coldGapMs: 300 };
 const CHILD_ALONE = { samples: 5, settleMs: 1_000 };
 const MEMORY_SESSIONS = 20;
-/** Auth overhead cross-check: bridge and sidecar alone, in short alternating blocks (ABBA …) of sequential calls. */
+/** Cross-checks (auth: bridge vs sidecar; Caddy: sidecar vs caddy → sidecar), in short alternating blocks (ABBA …) of sequential calls. */
 const PAIRED = { blocks: 30, warmup: 5, calls: 100, maxMs: 5_000 };
-const WATCHDOG_MS = 240_000;
+/** `mcp-fleet up` of this many probe servers; RSS right after and `settleMs` after `up` returned. */
+const FLEET = { servers: 10, settleMs: 3_000 };
+const WATCHDOG_MS = 270_000;
 
 const GOALS = { seqVsBare: 1.15, seqVsSupergateway: 0.7, throughputVsSupergateway: 2.5, slowWallMs: 1_200, warmInitMs: 20 };
-/** The auth sidecar against the bridge alone: auth adds at most 5 % to a call; idle RSS is for information. */
-const SIDECAR_GOALS = { seqVsBridge: 1.05, fleetLatencyVsBridge: 1.2, idleRssMiB: 90 };
+/**
+ * The auth sidecar against the bridge alone: auth adds at most 5 % to a call, the whole
+ * sidecar at most 20 %; Caddy in front adds at most 300 µs to a call; idle RSS is for information.
+ */
+const SIDECAR_GOALS = { seqVsBridge: 1.05, fleetLatencyVsBridge: 1.2, idleRssMiB: 90, caddyAddsUs: 300 };
 
-type TargetKey = 'bare' | 'supergateway' | 'supergatewayQuiet' | 'bridge' | 'sidecar';
+type TargetKey = 'bare' | 'supergateway' | 'supergatewayQuiet' | 'bridge' | 'sidecar' | 'caddy';
 
 interface Target {
   key: TargetKey;
@@ -57,8 +69,18 @@ interface Target {
   reference?: boolean;
   /** Sent with every MCP request of this target (the sidecar's bearer token). */
   headers?: Record<string, string>;
+  /** Environment variables for the server process, over the benchmark's own. */
+  env?: NodeJS.ProcessEnv;
+  /** https: the host name to connect to (Host and SNI; resolved to loopback) and the CA to trust. */
+  tls?: { host: string; ca: string };
   port?: number;
   server?: ServerProcess;
+  /** The process behind the server (Caddy's sidecar), measured apart. */
+  behind?: ServerProcess;
+  behindPort?: number;
+  behindCpuPerRequestUs?: number;
+  behindRssStartKiB?: number;
+  behindRssAfterKiB?: number;
   agent?: Agent;
   client?: RawMcpClient;
   seqSamplesUs: number[];
@@ -97,6 +119,9 @@ const target = (key: TargetKey, label: string, command: string, args: (port: num
 const logDir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-'));
 /** The sidecar's fleet.json and state (signing keys, SQLite), written once its port is known. */
 const sidecarDir = join(logDir, 'sidecar');
+/** Caddy's target: its sidecar (own fleet.json and state), the Caddyfile, Caddy's storage and HOME. */
+const caddyDir = join(logDir, 'caddy');
+let caddySetup: CaddySetup | undefined;
 
 const TARGETS: Target[] = [
   target('bare', 'bare forwarder', NODE, (port) => ['bench/bare-forwarder.ts', String(port), '--', NODE, ...EVERYTHING]),
@@ -104,7 +129,9 @@ const TARGETS: Target[] = [
   target('supergatewayQuiet', 'supergateway --logLevel none', 'node_modules/.bin/supergateway', (port) => [...supergatewayArgs(port), '--logLevel', 'none'], true),
   target('bridge', 'bridge', NODE, (port) => bridgeArgs(port, 1)),
   target('sidecar', 'sidecar', NODE, () => ['packages/sidecar/src/main.ts', '--config', join(sidecarDir, 'fleet.json'), '--server', SIDECAR_SERVER]),
+  target('caddy', 'caddy → sidecar', CADDY, () => caddyArgs(caddySetup as CaddySetup)),
 ];
+const sidecarArgs = (configPath: string) => ['packages/sidecar/src/main.ts', '--config', configPath, '--server', SIDECAR_SERVER];
 const byKey = (key: TargetKey) => TARGETS.find((candidate) => candidate.key === key) as Target;
 
 const running = new Set<ServerProcess>();
@@ -120,8 +147,8 @@ const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}�
 const commandLine = (command: string, args: string[]) => [command, ...args].map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ');
 const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
 
-function newAgent(maxSockets: number): Agent {
-  const agent = keepAliveAgent(maxSockets);
+function newAgent(maxSockets: number, tls?: { ca: string }): Agent {
+  const agent = tls ? keepAliveTlsAgent(maxSockets, { ca: tls.ca, lookup: testDomainLookup }) : keepAliveAgent(maxSockets);
   agents.add(agent);
   return agent;
 }
@@ -132,8 +159,8 @@ function dropAgent(agent: Agent | undefined): void {
   agents.delete(agent);
 }
 
-async function launch(name: string, command: string, args: string[], port: number): Promise<ServerProcess> {
-  const server = startServer({ name, command, args, cwd: ROOT, logPath: join(logDir, `${name.replace(/\W+/g, '-')}-${port}.log`) });
+async function launch(name: string, command: string, args: string[], port: number, env?: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const server = startServer({ name, command, args, cwd: ROOT, env, logPath: join(logDir, `${name.replace(/\W+/g, '-')}-${port}.log`) });
   running.add(server);
   try {
     await waitForPort(port, 20_000, () => server.exited);
@@ -188,6 +215,44 @@ function bridgeLogProblems(server: ServerProcess): void {
     }
   }
   for (const [message, n] of counts) notes.push(`${server.name} log (${server.logPath}): ${n} × ${message}`);
+}
+
+/** Warnings Caddy always logs with this Caddyfile: `admin off`, and no OCSP responder in its internal CA. */
+const EXPECTED_CADDY_WARNINGS = [/^admin endpoint disabled$/, /^stapling OCSP$/];
+
+/** Caddy's own log (JSON lines, string levels): warnings and errors become notes, but for the expected ones. */
+function caddyLogProblems(server: ServerProcess): void {
+  const counts = new Map<string, number>();
+  let expected = 0;
+  for (const line of logLines(server)) {
+    let key: string | undefined;
+    try {
+      const entry = JSON.parse(line) as { level?: string; logger?: string; msg?: string };
+      if (['info', 'debug'].includes(String(entry.level))) continue;
+      if (entry.level === 'warn' && EXPECTED_CADDY_WARNINGS.some((pattern) => pattern.test(String(entry.msg)))) {
+        expected += 1;
+        continue;
+      }
+      key = `${entry.level} ${entry.logger ?? ''}: ${String(entry.msg).slice(0, 140)}`;
+    } catch {
+      key = `non-JSON log line: ${line.slice(0, 160)}`;
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  say(`caddy log: ${expected} expected warning(s) (admin endpoint disabled; no OCSP stapling for the internal CA), ${[...counts.values()].reduce((sum, n) => sum + n, 0)} other warning or error line(s)`);
+  for (const [message, n] of counts) notes.push(`${server.name} log (${server.logPath}): ${n} × ${message}`);
+}
+
+/** Commit and how many files differ from it outside bench/ (others may be editing the packages measured). */
+function workingTree(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).split('\n')
+      .filter((line) => line.trim() !== '' && !line.slice(3).startsWith('bench/'));
+    return `commit ${commit}${changed.length ? `, ${changed.length} file(s) changed or new outside bench/ (measured as they are)` : ', clean outside bench/'}`;
+  } catch {
+    return 'git state unknown';
+  }
 }
 
 function logLines(server: ServerProcess): string[] {
@@ -330,31 +395,34 @@ async function runRound(order: Target[]): Promise<void> {
 }
 
 interface PairedFigures {
-  /** Per block pair, sidecar median / bridge median. */
+  /** Per block pair, other's median / base's median. */
   blockRatios: number[];
-  bridgeUs: number[];
-  sidecarUs: number[];
+  /** Per block pair, other's median − base's median, in µs. */
+  blockDiffsUs: number[];
+  baseUs: number[];
+  otherUs: number[];
 }
 
 /**
- * Sequential echo calls on the bridge and the sidecar in alternating short blocks
- * (bridge first, then sidecar first, then sidecar first, then bridge first, …), so that
- * both see the same load within a fraction of a second: the auth overhead with less
- * noise than the round medians. Failures count towards each target's errors.
+ * Sequential echo calls on two targets in alternating short blocks (base first, then
+ * other first, then other first, then base first, …), so that both see the same load
+ * within a fraction of a second: the overhead of `other` over `base` with less noise than
+ * the round medians. Failures count towards each target's errors.
  */
-async function pairedAuthOverhead(bridge: Target, sidecar: Target): Promise<PairedFigures> {
-  const figures: PairedFigures = { blockRatios: [], bridgeUs: [], sidecarUs: [] };
+async function pairedBlocks(base: Target, other: Target): Promise<PairedFigures> {
+  const figures: PairedFigures = { blockRatios: [], blockDiffsUs: [], baseUs: [], otherUs: [] };
   for (let block = 0; block < PAIRED.blocks; block++) {
-    const order = block % 4 === 0 || block % 4 === 3 ? [bridge, sidecar] : [sidecar, bridge];
+    const order = block % 4 === 0 || block % 4 === 3 ? [base, other] : [other, base];
     const medians = new Map<Target, number>();
     for (const t of order) {
       const seq = await sequentialEcho(t.client as RawMcpClient, { warmup: PAIRED.warmup, calls: PAIRED.calls, maxMs: PAIRED.maxMs });
-      (t === bridge ? figures.bridgeUs : figures.sidecarUs).push(...seq.samplesUs);
+      (t === base ? figures.baseUs : figures.otherUs).push(...seq.samplesUs);
       medians.set(t, summarize(seq.samplesUs).median);
       t.errors += seq.errors;
       t.firstError ??= seq.firstError;
     }
-    figures.blockRatios.push((medians.get(sidecar) as number) / (medians.get(bridge) as number));
+    figures.blockRatios.push((medians.get(other) as number) / (medians.get(base) as number));
+    figures.blockDiffsUs.push((medians.get(other) as number) - (medians.get(base) as number));
   }
   return figures;
 }
@@ -367,9 +435,24 @@ async function cleanupAll(): Promise<void> {
   if (stray > 0) notes.push(`cleanup: ${stray} process(es) started by this run were still alive at the end; killed them by pid`);
 }
 
-function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoad: TreeMemory; childAloneMs: Summary; oauthFlowMs: number; sidecarRssAfterOAuthKiB: number; paired: PairedFigures }): void {
+interface ReportExtras extends SessionFigures {
+  initColdMs: Summary;
+  memAfterLoad: TreeMemory;
+  childAloneMs: Summary;
+  oauthFlowMs: number;
+  caddyOauthFlowMs: number;
+  sidecarRssAfterOAuthKiB: number;
+  /** base bridge, other sidecar */
+  paired: PairedFigures;
+  /** base sidecar, other caddy → sidecar */
+  pairedCaddy: PairedFigures;
+  fleet: FleetUpFigures;
+}
+
+function printReport(extras: ReportExtras): void {
   const b = byKey('bridge');
   const sc = byKey('sidecar');
+  const cd = byKey('caddy');
   const bare = byKey('bare');
   const sg = byKey('supergateway');
   const sgQuiet = byKey('supergatewayQuiet');
@@ -385,15 +468,22 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway:            ${times(rate(b) / rate(sg))}`);
   say(`calls/s at ${CONCURRENT.concurrency}, bridge / supergateway (quiet):    ${times(rate(b) / rate(sgQuiet))}  (reference)`);
   say(`sequential median, sidecar / bridge (auth):        ${times(median(sc) / median(b))}  (p99 ${times(p99(sc) / p99(b))}; ${signedUs(median(sc) - median(b))} per call)`);
-  const paired = extras.paired;
-  const pairedBridge = summarize(paired.bridgeUs).median;
-  const pairedSidecar = summarize(paired.sidecarUs).median;
-  const blockRatios = summarize(paired.blockRatios);
-  say(`sequential, sidecar / bridge, paired blocks:        ${times(blockRatios.median)} median of ${paired.blockRatios.length} block ratios (min ${times(blockRatios.min)}, max ${times(blockRatios.max)});`
-    + ` pooled medians ${us(pairedSidecar)} / ${us(pairedBridge)} = ${times(pairedSidecar / pairedBridge)} (${signedUs(pairedSidecar - pairedBridge)} per call)`);
+  const pairedLine = (figures: PairedFigures, names: string) => {
+    const baseMedian = summarize(figures.baseUs).median;
+    const otherMedian = summarize(figures.otherUs).median;
+    const ratios = summarize(figures.blockRatios);
+    const diffs = summarize(figures.blockDiffsUs);
+    return `${times(ratios.median)} median of ${figures.blockRatios.length} block ratios (min ${times(ratios.min)}, max ${times(ratios.max)}); median block difference ${signedUs(diffs.median)};`
+      + ` pooled medians ${names} ${us(otherMedian)} / ${us(baseMedian)} = ${times(otherMedian / baseMedian)} (${signedUs(otherMedian - baseMedian)} per call)`;
+  };
+  say(`sequential, sidecar / bridge, paired blocks:        ${pairedLine(extras.paired, 'sidecar / bridge')}`);
   say(`server CPU per request, sidecar / bridge:           ${times((sc.cpuPerRequestUs ?? Number.NaN) / (b.cpuPerRequestUs ?? Number.NaN))}  (${signedUs((sc.cpuPerRequestUs ?? Number.NaN) - (b.cpuPerRequestUs ?? Number.NaN))} per request)`);
   say(`calls/s at ${CONCURRENT.concurrency}, sidecar / bridge (auth):         ${times(rate(sc) / rate(b))}  (mean latency ×${(rate(b) / rate(sc)).toFixed(2)})`);
   say(`sequential median, sidecar / bare forwarder:        ${times(median(sc) / median(bare))}`);
+  say(`sequential median, caddy → sidecar − sidecar:       ${signedUs(median(cd) - median(sc))} per call (${times(median(cd) / median(sc))}; p99 ${signedUs(p99(cd) - p99(sc))})`);
+  say(`sequential, caddy → sidecar / sidecar, paired:      ${pairedLine(extras.pairedCaddy, 'caddy / sidecar')}`);
+  say(`calls/s at ${CONCURRENT.concurrency}, caddy → sidecar / sidecar:      ${times(rate(cd) / rate(sc))}  (mean latency ×${(rate(sc) / rate(cd)).toFixed(2)})`);
+  say(`sequential median, caddy → sidecar / bridge:        ${times(median(cd) / median(b))}`);
   say(`initialize, no spare / warm spare (medians):        ${times(extras.initColdMs.median / extras.initWarmMs.median)}`);
   say(`initialize, warm spare / server alone (medians):    ${times(extras.initWarmMs.median / extras.childAloneMs.median)}  (server-everything answers its first initialize on stdio in ${ms(extras.childAloneMs.median, 1)})`);
 
@@ -404,7 +494,15 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
   const slowMs = b.slow?.wallMs ?? Number.NaN;
   const authSeq = median(sc) / median(b);
   const authTput = rate(sc) / rate(b);
+  const caddyAddsUs = median(cd) - median(sc);
+  const caddyPairedUs = summarize(extras.pairedCaddy.blockDiffsUs).median;
   const sidecarIdleMiB = (sc.rssStartKiB ?? Number.NaN) / 1024;
+  const fleet = extras.fleet;
+  const fleetRss = summarize(fleet.sidecarRssKiB);
+  const fleetRssSettled = summarize(fleet.sidecarRssSettledKiB);
+  const fleetOk = fleet.up.code === 0 && fleet.healthy === fleet.servers;
+  const fleetFailures = fleetOk ? 0 : 1;
+  const minMedMax = (summary: Summary) => `${mib(summary.min)} / ${mib(summary.median)} / ${mib(summary.max)}`;
   const info = (ok: boolean, errors: number) => (errors > 0 ? 'info (errors)' : ok ? 'info: within' : 'info: over');
   const goals: string[][] = [
     ['sequential latency (median) vs bare forwarder', times(seqBare), `≤ ${GOALS.seqVsBare}×`, verdict(seqBare <= GOALS.seqVsBare, b.errors + bare.errors)],
@@ -413,16 +511,22 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     [`${SLOW.count} slow calls (${SLOW.durationSeconds} s each), one session`, ms(slowMs, 0), `≤ ${GOALS.slowWallMs} ms`, verdict(slowMs <= GOALS.slowWallMs, b.slow?.errors ?? 1)],
     ['initialize with a warm spare (median)', ms(extras.initWarmMs.median, 2), `< ${GOALS.warmInitMs} ms`, verdict(extras.initWarmMs.median < GOALS.warmInitMs, extras.initWarm.errors)],
     ['sidecar: auth overhead, sequential median vs bridge', times(authSeq), `≤ ${SIDECAR_GOALS.seqVsBridge}×`, verdict(authSeq <= SIDECAR_GOALS.seqVsBridge, sc.errors + b.errors)],
-    ['sidecar: the same, paired blocks (cross-check)', times(blockRatios.median), `≤ ${SIDECAR_GOALS.seqVsBridge}×`, info(blockRatios.median <= SIDECAR_GOALS.seqVsBridge, sc.errors + b.errors)],
+    ['sidecar: the same, paired blocks (cross-check)', times(summarize(extras.paired.blockRatios).median), `≤ ${SIDECAR_GOALS.seqVsBridge}×`, info(summarize(extras.paired.blockRatios).median <= SIDECAR_GOALS.seqVsBridge, sc.errors + b.errors)],
+    ['sidecar (full: OAuth + bridge) within the bridge alone, sequential median', times(authSeq), `≤ ${SIDECAR_GOALS.fleetLatencyVsBridge}×`, verdict(authSeq <= SIDECAR_GOALS.fleetLatencyVsBridge, sc.errors + b.errors)],
     [`sidecar: throughput at ${CONCURRENT.concurrency} concurrent vs bridge`, times(authTput), `info (fleet: latency ≤ ${SIDECAR_GOALS.fleetLatencyVsBridge}×, i.e. ≥ ${(1 / SIDECAR_GOALS.fleetLatencyVsBridge).toFixed(2)}×)`, info(authTput >= 1 / SIDECAR_GOALS.fleetLatencyVsBridge, sc.errors + b.errors)],
+    ['Caddy adds per call (sequential median, caddy → sidecar − sidecar)', signedUs(caddyAddsUs), `≤ ${SIDECAR_GOALS.caddyAddsUs} µs`, verdict(caddyAddsUs <= SIDECAR_GOALS.caddyAddsUs, cd.errors + sc.errors)],
+    ['Caddy: the same, paired blocks (median block difference)', signedUs(caddyPairedUs), `≤ ${SIDECAR_GOALS.caddyAddsUs} µs`, info(caddyPairedUs <= SIDECAR_GOALS.caddyAddsUs, cd.errors + sc.errors)],
+    ['caddy → sidecar vs bridge alone, sequential median', times(median(cd) / median(b)), `info (≤ ${SIDECAR_GOALS.fleetLatencyVsBridge}×)`, info(median(cd) / median(b) <= SIDECAR_GOALS.fleetLatencyVsBridge, cd.errors + b.errors)],
     ['sidecar: RSS idle (after start, before OAuth and load)', mib(sc.rssStartKiB ?? 0), `< ${SIDECAR_GOALS.idleRssMiB} MiB`, info(sidecarIdleMiB < SIDECAR_GOALS.idleRssMiB, 0)],
+    [`fleet: mcp-fleet up of ${fleet.servers} servers until all healthy`, ms(fleet.up.ms, 0), 'info', fleetOk ? 'info' : 'info (errors)'],
+    [`fleet: idle RSS per sidecar, ${fleet.settleMs / 1000} s after up (min / median / max)`, minMedMax(fleetRssSettled), `< ${SIDECAR_GOALS.idleRssMiB} MiB`, info(fleetRssSettled.median / 1024 < SIDECAR_GOALS.idleRssMiB, fleetFailures)],
   ];
-  say('\n## Goals (bridge; sidecar rows: auth sidecar vs bridge)');
+  say('\n## Goals (bridge; sidecar rows: auth sidecar vs bridge; Caddy rows: caddy → sidecar vs sidecar; fleet: mcp-fleet up)');
   say(markdownTable(['goal', 'measured', 'target', 'verdict'], goals));
 
-  const row = (name: string, pick: (t: Target) => string) => [name, ...[bare, sg, sgQuiet, b, sc].map(pick)];
-  const onlyBridge = (name: string, value: string) => [name, '', '', '', value, ''];
-  const onlySidecar = (name: string, value: string) => [name, '', '', '', '', value];
+  const columns = [bare, sg, sgQuiet, b, sc, cd];
+  const row = (name: string, pick: (t: Target) => string) => [name, ...columns.map(pick)];
+  const only = (key: TargetKey, name: string, value: string) => [name, ...columns.map((t) => (t.key === key ? value : ''))];
   const rows: string[][] = [
     row(`sequential echo, median (${ROUNDS}×${SEQ.calls})`, (t) => us(median(t))),
     row('sequential echo, p99', (t) => us(p99(t))),
@@ -431,25 +535,42 @@ function printReport(extras: SessionFigures & { initColdMs: Summary; memAfterLoa
     row('calls/s per round', (t) => t.roundCallsPerSecond.map((value) => Math.round(value)).join(' / ')),
     row(`${SLOW.count} slow calls at once, wall`, (t) => ms(t.slow?.wallMs ?? Number.NaN, 0)),
     row('failed calls', (t) => String(t.errors + (t.slow?.errors ?? 0))),
+    row('client connections opened / requests', (t) => `${t.client?.newConnections ?? 0} / ${t.client?.requestCount ?? 0}`),
     row('RSS server process: started / after load', (t) => `${mib(t.rssStartKiB ?? 0)} / ${mib(t.rssAfterKiB ?? 0)}`),
     row('server CPU per request, rounds (children apart)', (t) => us(t.cpuPerRequestUs ?? Number.NaN)),
     row('log lines during load (per request)', (t) => {
       const lines = (t.logLinesAfter ?? 0) - (t.logLinesBefore ?? 0);
       return `${lines} (${(lines / (t.requestsDuringLoad ?? 1)).toFixed(lines === 0 ? 0 : 4)})`;
     }),
-    onlySidecar(`sequential echo, paired blocks: sidecar / bridge median`, `${us(pairedSidecar)} / ${us(pairedBridge)}`),
-    onlySidecar('OAuth flow (register … code exchange), wall', ms(extras.oauthFlowMs, 0)),
-    onlySidecar('RSS sidecar process, after the OAuth flow', mib(extras.sidecarRssAfterOAuthKiB)),
-    onlyBridge('initialize, warm spare (median / p99)', `${ms(extras.initWarmMs.median, 2)} / ${ms(extras.initWarmMs.p99, 2)}`),
-    onlyBridge('initialize, no spare (median / p99)', `${ms(extras.initColdMs.median, 1)} / ${ms(extras.initColdMs.p99, 1)}`),
-    onlyBridge('RSS bridge process, no session', mib(extras.memIdle.selfKiB)),
-    onlyBridge(`RSS bridge process, ${MEMORY_SESSIONS} sessions`, mib(extras.mem20.selfKiB)),
-    onlyBridge('RSS bridge process, after the echo rounds + DELETE', mib(extras.memAfterLoad.selfKiB)),
-    onlyBridge('RSS children, no session', `${mib(extras.memIdle.descendantsKiB)} (${extras.memIdle.descendantCount} proc)`),
-    onlyBridge(`RSS children, ${MEMORY_SESSIONS} sessions`, `${mib(extras.mem20.descendantsKiB)} (${extras.mem20.descendantCount} proc)`),
+    only('sidecar', 'sequential echo, paired blocks: sidecar / bridge median', `${us(summarize(extras.paired.otherUs).median)} / ${us(summarize(extras.paired.baseUs).median)}`),
+    only('caddy', 'sequential echo, paired blocks: caddy / sidecar median', `${us(summarize(extras.pairedCaddy.otherUs).median)} / ${us(summarize(extras.pairedCaddy.baseUs).median)}`),
+    only('caddy', 'its sidecar: RSS started / after load', `${mib(cd.behindRssStartKiB ?? 0)} / ${mib(cd.behindRssAfterKiB ?? 0)}`),
+    only('caddy', 'its sidecar: CPU per request, rounds', us(cd.behindCpuPerRequestUs ?? Number.NaN)),
+    only('sidecar', 'OAuth flow (register … code exchange), wall', ms(extras.oauthFlowMs, 0)),
+    only('caddy', 'OAuth flow through Caddy (undici client), wall', ms(extras.caddyOauthFlowMs, 0)),
+    only('sidecar', 'RSS sidecar process, after the OAuth flow', mib(extras.sidecarRssAfterOAuthKiB)),
+    only('bridge', 'initialize, warm spare (median / p99)', `${ms(extras.initWarmMs.median, 2)} / ${ms(extras.initWarmMs.p99, 2)}`),
+    only('bridge', 'initialize, no spare (median / p99)', `${ms(extras.initColdMs.median, 1)} / ${ms(extras.initColdMs.p99, 1)}`),
+    only('bridge', 'RSS bridge process, no session', mib(extras.memIdle.selfKiB)),
+    only('bridge', `RSS bridge process, ${MEMORY_SESSIONS} sessions`, mib(extras.mem20.selfKiB)),
+    only('bridge', 'RSS bridge process, after the echo rounds + DELETE', mib(extras.memAfterLoad.selfKiB)),
+    only('bridge', 'RSS children, no session', `${mib(extras.memIdle.descendantsKiB)} (${extras.memIdle.descendantCount} proc)`),
+    only('bridge', `RSS children, ${MEMORY_SESSIONS} sessions`, `${mib(extras.mem20.descendantsKiB)} (${extras.mem20.descendantCount} proc)`),
   ];
   say('\n## Results');
-  say(markdownTable(['', 'bare forwarder', 'supergateway', 'supergateway --logLevel none (ref.)', 'bridge', 'sidecar (OAuth + bridge)'], rows));
+  say(markdownTable(['', 'bare forwarder', 'supergateway', 'supergateway --logLevel none (ref.)', 'bridge', 'sidecar (OAuth + bridge)', 'caddy → sidecar (https)'], rows));
+
+  say(`\n## Fleet (mcp-fleet up of ${fleet.servers} stdio probe servers, password provider without users, pm2 in a temporary PM2_HOME)`);
+  say(markdownTable(['', 'value'], [
+    ['mcp-fleet up, wall (returns once every sidecar answers /health)', ms(fleet.up.ms, 0)],
+    ['servers online with /health ok (status --json, after up)', `${fleet.healthy} of ${fleet.servers}`],
+    ['RSS per sidecar right after up (min / median / max)', fleet.sidecarRssKiB.length ? minMedMax(fleetRss) : 'n/a'],
+    [`RSS per sidecar ${fleet.settleMs / 1000} s after up (min / median / max)`, fleet.sidecarRssSettledKiB.length ? minMedMax(fleetRssSettled) : 'n/a'],
+    ['RSS of all sidecars, right after up (sum)', mib(fleet.sidecarRssKiB.reduce((sum, value) => sum + value, 0))],
+    ['warm-spare children under the sidecars (count, RSS sum)', `${fleet.childCount}, ${mib(fleet.childrenRssKiB)}`],
+    ['pm2 daemon RSS, right after up', mib(fleet.daemonRssKiB)],
+    ['mcp-fleet down, wall', ms(fleet.down?.ms ?? Number.NaN, 0)],
+  ]));
 }
 
 async function main(): Promise<void> {
@@ -464,14 +585,15 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   say('# mcp-fleet bridge benchmark');
-  say(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load()} at start`);
-  say(`client: node:http keep-alive Agent; tools/call echo {message:"hi"}; per target one warm-up round, then ${ROUNDS} interleaved rounds (order rotated, every other round reversed) of ${SEQ.calls} sequential calls`
+  say(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load()} at start; ${workingTree()}`);
+  say(`client: node:http keep-alive Agent (node:https for caddy, TLS on kept-alive connections); tools/call echo {message:"hi"}; per target one warm-up round, then ${ROUNDS} interleaved rounds (order rotated, every other round reversed) of ${SEQ.calls} sequential calls`
     + ` and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight (≤ ${CONCURRENT.maxCalls} calls, ${CONCURRENT.warmupMs} ms warm-up);`
     + ` then ${SLOW.count} × trigger-long-running-operation {duration: ${SLOW.durationSeconds}, steps: 1} at once`);
   say(`logs: ${logDir}`);
 
   say('\n## Starting the targets');
   const sidecar = byKey('sidecar');
+  const caddy = byKey('caddy');
   let sidecarPassword = '';
   for (const t of TARGETS) {
     t.port = await freePort();
@@ -480,21 +602,56 @@ async function main(): Promise<void> {
       sidecarPassword = written.password;
       say(`  (${written.configPath}: one password user, server "${SIDECAR_SERVER}" on port ${t.port}, defaults otherwise: logLevel info, warmSpares 1)`);
     }
+    if (t === caddy) {
+      // The same sidecar, its public origin https://everything.mcp.test:HTTPS_PORT, behind Caddy.
+      const sidecarPort = await freePort();
+      const httpPort = await freePort();
+      caddySetup = await writeCaddySetup({ dir: caddyDir, sidecarPort, httpsPort: t.port, httpPort, command: NODE, args: EVERYTHING, cwd: ROOT });
+      say(`  (${caddySetup.sidecarConfigPath}: as above, with domain mcp.test, publicUrl https://{name}.mcp.test:${t.port}, tls internal; the sidecar on port ${sidecarPort})`);
+      const behindArgs = sidecarArgs(caddySetup.sidecarConfigPath);
+      say(`$ ${commandLine(NODE, behindArgs)}`);
+      t.behind = await launch('sidecar behind caddy', NODE, behindArgs, sidecarPort);
+      t.behindPort = sidecarPort;
+      say(`  (${caddySetup.caddyfilePath}: renderCaddyfile(config, { httpPort: ${httpPort}, httpsPort: ${t.port}, adminOff: true, storageDir }); HOME, XDG_DATA_HOME, XDG_CONFIG_HOME under ${join(caddyDir, 'caddy')})`);
+      t.env = caddySetup.env;
+    }
     const args = t.args(t.port);
     say(`$ ${commandLine(t.command, args)}`);
     const launchStart = performance.now();
-    t.server = await launch(t.label, t.command, args, t.port);
+    t.server = await launch(t.label, t.command, args, t.port, t.env);
     if (t === sidecar) say(`  sidecar listening ${ms(performance.now() - launchStart, 0)} after spawn`);
+    if (t === caddy) {
+      const server = t.server;
+      const ca = await caddyRootCa(caddySetup as CaddySetup, 15_000, () => server.exited);
+      t.tls = { host: (caddySetup as CaddySetup).host, ca };
+      say(`  caddy listening on ${t.port} ${ms(performance.now() - launchStart, 0)} after spawn; clients resolve ${t.tls.host} to 127.0.0.1 and trust only its local root CA`);
+    }
   }
   await sleep(500);
   for (const t of TARGETS) t.rssStartKiB = rssKiB((t.server as ServerProcess).pid);
-  say(`RSS once started (no session, children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssStartKiB ?? 0)}`).join('; ')}`);
+  caddy.behindRssStartKiB = rssKiB((caddy.behind as ServerProcess).pid);
+  say(`RSS once started (no session, children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssStartKiB ?? 0)}`).join('; ')}; caddy's sidecar ${mib(caddy.behindRssStartKiB)}`);
 
   say('\n## sidecar: access token');
   const token = await sidecarAccessToken(sidecar.port as number, sidecarPassword);
   sidecar.headers = { authorization: `Bearer ${token.accessToken}` };
   const sidecarRssAfterOAuth = rssKiB((sidecar.server as ServerProcess).pid);
   say(`  registration + PKCE + password sign-in + consent + code exchange: ${ms(token.flowMs, 0)}; sidecar RSS after it ${mib(sidecarRssAfterOAuth)}`);
+  const setup = caddySetup as CaddySetup;
+  const oauthClient = caddyFetch((caddy.tls as { ca: string }).ca);
+  let caddyToken: { accessToken: string; flowMs: number };
+  try {
+    const waitStart = performance.now();
+    await waitServing(oauthClient.fetch, `${setup.origin}/health`, 15_000, () => (caddy.server as ServerProcess).exited);
+    say(`  through Caddy: ${setup.origin}/health answered 200 ${ms(performance.now() - waitStart, 0)} after the root CA appeared`);
+    caddyToken = await sidecarAccessTokenAt(setup.origin, setup.password, oauthClient.fetch);
+  } finally {
+    await oauthClient.close();
+  }
+  caddy.headers = { authorization: `Bearer ${caddyToken.accessToken}` };
+  const claims = JSON.parse(Buffer.from(caddyToken.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { iss?: string; aud?: string | string[] };
+  say(`  the same flow at ${setup.origin} (through Caddy, undici client): ${ms(caddyToken.flowMs, 0)}; token iss ${claims.iss}, aud ${[claims.aud].flat().join(' ')}`);
+  if (claims.iss !== setup.origin) notes.push(`caddy: the access token's iss is ${claims.iss}, not the public origin ${setup.origin}`);
 
   say('\n## bridge: sessions and memory');
   const bridge = byKey('bridge');
@@ -502,8 +659,8 @@ async function main(): Promise<void> {
 
   say('\n## Echo rounds');
   for (const t of TARGETS) {
-    t.agent = newAgent(64);
-    t.client = new RawMcpClient({ port: t.port as number, agent: t.agent, headers: t.headers });
+    t.agent = newAgent(64, t.tls);
+    t.client = new RawMcpClient({ port: t.port as number, host: t.tls?.host, tls: t.tls !== undefined, agent: t.agent, headers: t.headers });
     t.logLinesBefore = logLines(t.server as ServerProcess).length;
     await t.client.open();
     await checkedEcho(t.client);
@@ -511,6 +668,8 @@ async function main(): Promise<void> {
   await warmupRound();
   say(`  warm-up round done (${SEQ.warmupRoundCalls} sequential calls and ${CONCURRENT.maxMs / 1000} s at ${CONCURRENT.concurrency} in flight per target, not recorded); load ${load()}`);
   const cpuBefore = new Map(TARGETS.map((t) => [t, { cpu: cpuMs((t.server as ServerProcess).pid), requests: (t.client as RawMcpClient).requestCount }]));
+  const behindCpuBefore = cpuMs((caddy.behind as ServerProcess).pid);
+  const connectionsBefore = new Map(TARGETS.map((t) => [t, (t.client as RawMcpClient).newConnections]));
   for (let round = 0; round < ROUNDS; round++) {
     // Rotated each round and reversed every other round, so that each target runs before
     // and after each other one alike (with 5 targets, plain rotation kept the bridge
@@ -528,11 +687,24 @@ async function main(): Promise<void> {
     const before = cpuBefore.get(t) as { cpu: number; requests: number };
     t.cpuPerRequestUs = ((cpuMs((t.server as ServerProcess).pid) - before.cpu) * 1000) / ((t.client as RawMcpClient).requestCount - before.requests);
   }
-  say(`  server CPU per request over the ${ROUNDS} rounds (process itself, children apart): ${TARGETS.map((t) => `${t.key} ${us(t.cpuPerRequestUs ?? Number.NaN)}`).join('; ')}`);
+  {
+    const caddyRequests = (caddy.client as RawMcpClient).requestCount - (cpuBefore.get(caddy) as { requests: number }).requests;
+    caddy.behindCpuPerRequestUs = ((cpuMs((caddy.behind as ServerProcess).pid) - behindCpuBefore) * 1000) / caddyRequests;
+  }
+  say(`  server CPU per request over the ${ROUNDS} rounds (process itself, children apart): ${TARGETS.map((t) => `${t.key} ${us(t.cpuPerRequestUs ?? Number.NaN)}`).join('; ')}; caddy's sidecar ${us(caddy.behindCpuPerRequestUs)}`);
+  say(`  client connections opened during the ${ROUNDS} rounds (keep-alive reuse; ${CONCURRENT.concurrency} in flight needs ${CONCURRENT.concurrency}): `
+    + TARGETS.map((t) => `${t.key} ${(t.client as RawMcpClient).newConnections - (connectionsBefore.get(t) as number)}`).join('; '));
 
-  const paired = await pairedAuthOverhead(bridge, sidecar);
+  const upstream = tcpSockets(caddy.behindPort as number);
+  const front = tcpSockets(caddy.port as number);
+  say(`  TCP after the rounds: client → caddy ${front.established} established, ${front.timeWait} in TIME_WAIT; caddy → its sidecar ${upstream.established} established, ${upstream.timeWait} in TIME_WAIT (closed within about the last minute)`);
+
+  const paired = await pairedBlocks(bridge, sidecar);
   say(`  auth overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on bridge and sidecar: block ratios (sidecar / bridge) `
     + paired.blockRatios.map((value) => value.toFixed(2)).join(' '));
+  const pairedCaddy = await pairedBlocks(sidecar, caddy);
+  say(`  Caddy overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on sidecar and caddy → sidecar: block differences (caddy − sidecar, µs) `
+    + pairedCaddy.blockDiffsUs.map((value) => Math.round(value)).join(' '));
   for (const t of TARGETS) if (t.errors > 0) notes.push(`${t.label}, echo rounds: ${t.errors} failed call(s); first: ${t.firstError}`);
 
   say(`\n## ${SLOW.count} slow calls at once, one session`);
@@ -543,7 +715,8 @@ async function main(): Promise<void> {
   }
 
   for (const t of TARGETS) t.rssAfterKiB = rssKiB((t.server as ServerProcess).pid);
-  say(`RSS after the echo rounds and slow calls (children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssAfterKiB ?? 0)}`).join('; ')}`);
+  caddy.behindRssAfterKiB = rssKiB((caddy.behind as ServerProcess).pid);
+  say(`RSS after the echo rounds and slow calls (children apart): ${TARGETS.map((t) => `${t.key} ${mib(t.rssAfterKiB ?? 0)}`).join('; ')}; caddy's sidecar ${mib(caddy.behindRssAfterKiB)}`);
   say('log lines written from session open to the end of the slow calls (per HTTP request of the client):');
   for (const t of TARGETS) {
     const lines = logLines(t.server as ServerProcess).slice(t.logLinesBefore ?? 0);
@@ -552,8 +725,21 @@ async function main(): Promise<void> {
     say(`  ${t.label}: ${lines.length} line(s) over ${t.requestsDuringLoad} requests (${(lines.length / t.requestsDuringLoad).toFixed(3)} per request)${lines.length ? `; most: ${topMessages(lines)}` : ''}`);
   }
   for (const t of TARGETS) {
-    const status = await (t.client as RawMcpClient).close();
-    if (t.key !== 'bare' && status !== 200 && status !== 204) notes.push(`${t.label}: DELETE of the session answered HTTP ${status}`);
+    const client = t.client as RawMcpClient;
+    let status: number | undefined;
+    try {
+      status = await client.close();
+    } catch (error) {
+      // Not a measurement: after a few idle seconds (the other targets' slow calls) a kept-alive
+      // socket may be closed by the server (its keep-alive timeout) just as the DELETE goes out on it.
+      say(`  ${t.label}: DELETE failed (${(error as Error).message}); sent once more`);
+      try {
+        status = await client.close();
+      } catch (again) {
+        notes.push(`${t.label}: DELETE of the session failed twice: ${(again as Error).message}`);
+      }
+    }
+    if (status !== undefined && t.key !== 'bare' && status !== 200 && status !== 204) notes.push(`${t.label}: DELETE of the session answered HTTP ${status}`);
     dropAgent(t.agent);
   }
   await sleep(300);
@@ -561,7 +747,10 @@ async function main(): Promise<void> {
   say(`\nbridge RSS after the echo rounds and DELETE: ${mib(memAfterLoad.selfKiB)}; ${memAfterLoad.descendantCount} descendant(s) ${mib(memAfterLoad.descendantsKiB)}`);
   bridgeLogProblems(bridge.server as ServerProcess);
   bridgeLogProblems(sidecar.server as ServerProcess);
+  bridgeLogProblems(caddy.behind as ServerProcess);
+  caddyLogProblems(caddy.server as ServerProcess);
   for (const t of TARGETS) await shutdown(t.server as ServerProcess);
+  await shutdown(caddy.behind as ServerProcess);
 
   say('\n## bridge --warm-spares 0');
   const initCold = await measureColdInitialize();
@@ -576,11 +765,25 @@ async function main(): Promise<void> {
   const childAloneMs = summarize(aloneSamples);
   say(`  first initialize, ${CHILD_ALONE.settleMs} ms after start: median ${ms(childAloneMs.median, 2)}; samples ${aloneSamples.map((value) => value.toFixed(1)).join(' ')}`);
 
-  printReport({ ...sessions, initColdMs, memAfterLoad, childAloneMs, oauthFlowMs: token.flowMs, sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth, paired });
+  say(`\n## mcp-fleet up: ${FLEET.servers} servers`);
+  const fleetDir = join(logDir, 'fleet');
+  say(`$ PM2_HOME=${join(fleetDir, 'pm2')} ${commandLine(NODE, ['packages/fleet/src/main.ts', 'up', '--config', join(fleetDir, 'fleet.json')])}`);
+  const fleet = await measureFleetUp({ dir: fleetDir, cwd: ROOT, node: NODE, servers: FLEET.servers, settleMs: FLEET.settleMs });
+  say(`  (${fleet.configPath}: ${FLEET.servers} × node test/fixtures/probe-server.ts on free ports, password provider without users, defaults otherwise)`);
+  say(`  up: exit ${fleet.up.code} after ${ms(fleet.up.ms, 0)}: ${fleet.up.stdout.trim()}`);
+  say(`  status --json: ${fleet.healthy} of ${FLEET.servers} online with /health ok; sidecar RSS right after up ${fleet.sidecarRssKiB.map((value) => (value / 1024).toFixed(0)).join(' ')} MiB,`
+    + ` ${FLEET.settleMs / 1000} s after ${fleet.sidecarRssSettledKiB.map((value) => (value / 1024).toFixed(0)).join(' ')} MiB; pm2 daemon ${mib(fleet.daemonRssKiB)}; ${fleet.childCount} warm-spare child(ren) ${mib(fleet.childrenRssKiB)}`);
+  say(`  down: exit ${fleet.down?.code} after ${ms(fleet.down?.ms ?? Number.NaN, 0)}: ${fleet.down?.stdout.trim()}; fleet processes left afterwards: ${fleet.leftovers}`);
+  for (const problem of fleet.problems) notes.push(`fleet: ${problem}`);
+
+  printReport({
+    ...sessions, initColdMs, memAfterLoad, childAloneMs, oauthFlowMs: token.flowMs, caddyOauthFlowMs: caddyToken.flowMs,
+    sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth, paired, pairedCaddy, fleet,
+  });
 
   await cleanupAll();
   say('\n## Observations');
-  if (notes.length === 0) say('none: no failed calls, no warnings or errors in the bridge and sidecar logs, clean shutdowns, no stray processes');
+  if (notes.length === 0) say('none: no failed calls, no warnings or errors in the bridge, sidecar and Caddy logs, clean shutdowns, no stray processes');
   for (const note of notes) say(`- ${note}`);
   say(`\nload average ${load()} at the end; total time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   say('reproduce: cd /work/main && PATH="$HOME/.local/node24/bin:$PATH" npm run bench');

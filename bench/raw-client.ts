@@ -1,7 +1,9 @@
-// A minimal Streamable HTTP MCP client over keep-alive node:http: one session,
-// JSON or SSE responses, no SDK in the measured path.
-import { Agent, request } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
+// A minimal Streamable HTTP MCP client over keep-alive node:http (or node:https): one
+// session, JSON or SSE responses, no SDK in the measured path.
+import { Agent, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { eventData } from './event-stream.ts';
 import { HOST } from './local-port.ts';
 
@@ -26,6 +28,16 @@ export function keepAliveAgent(maxSockets: number): Agent {
   return new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
 }
 
+/**
+ * A keep-alive node:https Agent that trusts `ca` only and resolves names with `lookup`
+ * (e.g. NAME.mcp.test to 127.0.0.1). SNI is the request's host name.
+ */
+export function keepAliveTlsAgent(maxSockets: number, options: { ca: string; lookup: LookupFunction }): HttpsAgent {
+  return new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, ca: options.ca, lookup: options.lookup });
+}
+
+type RequestFunction = (options: RequestOptions, callback: (res: IncomingMessage) => void) => ClientRequest;
+
 /** The JSON-RPC messages in a reply body, whether it is JSON or an event stream. */
 export function messagesOf(reply: HttpReply): JsonRpcMessage[] {
   if (reply.body.trim() === '') return [];
@@ -48,6 +60,8 @@ export class McpCallError extends Error {
 
 export class RawMcpClient {
   readonly #agent: Agent;
+  readonly #host: string;
+  readonly #request: RequestFunction;
   readonly #port: number;
   readonly #path: string;
   readonly #timeoutMs: number;
@@ -56,10 +70,18 @@ export class RawMcpClient {
   sessionId: string | undefined;
   /** HTTP requests sent so far. */
   requestCount = 0;
+  /** Requests that went out on a new connection (not one the agent kept alive): TCP (+ TLS) handshakes. */
+  newConnections = 0;
 
-  /** `headers` go with every request (e.g. `authorization: Bearer …` for a server behind OAuth). */
-  constructor(options: { port: number; path?: string; agent: Agent; timeoutMs?: number; headers?: Record<string, string> }) {
+  /**
+   * `headers` go with every request (e.g. `authorization: Bearer …` for a server behind OAuth).
+   * `tls`: https, with `agent` from keepAliveTlsAgent; `host` (default 127.0.0.1) is the name
+   * connected to, sent as Host and SNI.
+   */
+  constructor(options: { port: number; host?: string; tls?: boolean; path?: string; agent: Agent; timeoutMs?: number; headers?: Record<string, string> }) {
     this.#agent = options.agent;
+    this.#host = options.host ?? HOST;
+    this.#request = options.tls ? httpsRequest : httpRequest;
     this.#headers = { ...options.headers };
     this.#port = options.port;
     this.#path = options.path ?? '/mcp';
@@ -76,14 +98,15 @@ export class RawMcpClient {
       headers['mcp-protocol-version'] = PROTOCOL_VERSION;
     }
     return new Promise((resolve, reject) => {
-      const req = request({ host: HOST, port: this.#port, path, method, headers, agent: this.#agent }, (res) => {
+      const req = this.#request({ host: this.#host, port: this.#port, path, method, headers, agent: this.#agent }, (res) => {
+        if (!req.reusedSocket) this.newConnections += 1;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
       req.setTimeout(this.#timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out after ${this.#timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error) => reject(new Error(`${method} ${this.#host}:${this.#port}${path}: ${error.message}`, { cause: error })));
       req.end(body);
     });
   }

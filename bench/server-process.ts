@@ -16,11 +16,12 @@ export interface ServerProcess {
   exitDescription: string | undefined;
 }
 
-export function startServer(options: { name: string; command: string; args: readonly string[]; cwd: string; logPath: string }): ServerProcess {
+/** `env`: variables set on top of this process's environment (and the run marker). */
+export function startServer(options: { name: string; command: string; args: readonly string[]; cwd: string; logPath: string; env?: NodeJS.ProcessEnv }): ServerProcess {
   const log = openSync(options.logPath, 'w');
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
-    env: markedEnv(),
+    env: { ...markedEnv(), ...options.env },
     // stdin stays an open pipe: supergateway shuts down when its stdin closes.
     stdio: ['pipe', log, log],
     detached: true,
