@@ -39,6 +39,7 @@ export async function bridgePlugin(app: FastifyInstance, options: BridgeOptions 
   registerLegacySse(app, bridge, { prefix: app.prefix });
 
   bridge.start();
+  app.addHook('onListen', async () => bridge.startSpares());
   app.addHook('preClose', async () => {
     // Open SSE streams would keep close() waiting; ending the sessions ends them.
     await bridge.stop();

@@ -131,9 +131,18 @@ export class StdioBridge implements BridgeContext {
     return this.#shuttingDown;
   }
 
+  /** Starts the shared child; warm spares wait for `startSpares`. */
   start(): void {
-    this.#spares?.start();
     this.#shared?.start();
+  }
+
+  /**
+   * Starts the warm spares. Called once the server listens: booting a child
+   * competes for the CPU with the sidecar's own start, and a restarted sidecar
+   * should answer /health first. Until then `initialize` starts its own child.
+   */
+  startSpares(): void {
+    this.#spares?.start();
   }
 
   async openSession(identity: Identity, transport: SessionTransport, protocolVersion: string): Promise<Session> {
