@@ -42,6 +42,6 @@ async function receiveMessage(context: BridgeContext, request: FastifyRequest, r
   }
   const down = session.unavailableReason();
   if (down) throw errors.BRIDGE_ERR_CHILD_DOWN(context.name, down);
-  session.receive(messages as JsonRpcMessage[], session.standaloneTarget);
+  session.receive(messages as JsonRpcMessage[], session.standaloneTarget, request.id);
   reply.code(202).type('text/plain').send('Accepted');
 }

@@ -16,6 +16,8 @@ export type SessionTransport = 'streamable-http' | 'sse';
 export interface ToolCallEvent {
   sessionId: string;
   identity: Identity;
+  /** The id of the HTTP request that carried the call, as the composer's framework named it. */
+  requestId?: string;
   tool: string;
   durationMs: number;
   /** `error`: a JSON-RPC error, a result with `isError`, or the server went away; `cancelled`: the client cancelled it. */
@@ -33,6 +35,7 @@ interface Pending {
   /** Set only for a `tools/call` when a ToolCallHook listens. */
   tool?: string;
   startedAt?: number;
+  requestId?: string;
 }
 
 /**
@@ -100,8 +103,8 @@ export class Session {
     return this.#pending.size;
   }
 
-  /** Messages from the client; responses to its requests go to `target`. */
-  receive(messages: readonly JsonRpcMessage[], target: ResponseTarget | undefined): void {
+  /** Messages from the client; responses to its requests go to `target`. `requestId` names the HTTP request in tool call reports. */
+  receive(messages: readonly JsonRpcMessage[], target: ResponseTarget | undefined, requestId?: string): void {
     this.lastActivity = Date.now();
     for (const message of messages) {
       if (isRequest(message)) {
@@ -111,6 +114,7 @@ export class Session {
           if (this.#onToolCall && message.method === 'tools/call') {
             entry.tool = String(message.params?.name ?? '');
             entry.startedAt = performance.now();
+            entry.requestId = requestId;
           }
           this.#pending.set(idKey(id), entry);
           const token = message.params?._meta?.progressToken;
@@ -187,7 +191,7 @@ export class Session {
     const tool = entry.tool as string;
     entry.tool = undefined;
     const durationMs = performance.now() - (entry.startedAt as number);
-    const event: ToolCallEvent = { sessionId: this.id, identity: this.identity, tool, durationMs, outcome: 'ok' };
+    const event: ToolCallEvent = { sessionId: this.id, identity: this.identity, requestId: entry.requestId, tool, durationMs, outcome: 'ok' };
     if (response.error) {
       event.outcome = 'error';
       event.errorCode = response.error.code;
@@ -205,6 +209,6 @@ export class Session {
     const tool = entry.tool;
     entry.tool = undefined;
     const durationMs = performance.now() - (entry.startedAt as number);
-    this.#onToolCall?.({ sessionId: this.id, identity: this.identity, tool, durationMs, outcome: 'cancelled' });
+    this.#onToolCall?.({ sessionId: this.id, identity: this.identity, requestId: entry.requestId, tool, durationMs, outcome: 'cancelled' });
   }
 }

@@ -69,7 +69,7 @@ async function handlePost(context: BridgeContext, request: FastifyRequest, reply
   }
   const exchange = new PostExchange(reply.raw, { ids, batch, acceptsJson: acceptance.json, acceptsSse: acceptance.sse, headers });
   exchange.onfinish = () => session.release(exchange);
-  session.receive(messages, exchange);
+  session.receive(messages, exchange, request.id);
 }
 
 async function handleGet(context: BridgeContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -3,7 +3,18 @@ import type { FastifyInstance } from 'fastify';
 import { createServerAuth, createSignInMethods, openStorage } from '@mcp-fleet/auth';
 import type { SignInOptions } from '@mcp-fleet/auth';
 import { StdioBridge, bridgeOptionsFromServer, bridgePlugin } from '@mcp-fleet/bridge';
+import type { BridgeOptions, Identity } from '@mcp-fleet/bridge';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import { identityEnvironment } from './forwarded-identity.ts';
+import { metricsRoute } from './metrics-route.ts';
+import { bindRequest, recordResponse, requestIdGenerator } from './request-logging.ts';
+import type { PinoLogger } from './request-logging.ts';
+import { SidecarMetrics } from './sidecar-metrics.ts';
+import type { MetricsSnapshot } from './sidecar-metrics.ts';
+import { auditToolCall, sessionAuditLogger } from './tool-audit.ts';
+import { UpstreamHealth } from './upstream-health.ts';
+import { upstreamProxy } from './upstream-proxy.ts';
+import { UpstreamSessions } from './upstream-sessions.ts';
 
 export interface SidecarOptions {
   config: FleetConfig;
@@ -13,22 +24,35 @@ export interface SidecarOptions {
   signIn?: SignInOptions;
 }
 
+/** What the composer needs from whatever serves `/mcp`: its health and its gauges. */
+interface McpBackend {
+  health(): unknown;
+  snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>;
+}
+
 /**
  * One server's sidecar, not yet listening (only main.ts listens): the OAuth
- * routes and pages at the root, the bridge behind the bearer check, `/health`
- * public. Storage, children and timers close with the app.
+ * routes and pages at the root; behind the bearer check, the stdio bridge (a
+ * `command` server) or a proxy to the server's URL (a `url` server); `/health`
+ * public, `/metrics` for loopback. Storage, children and timers close with the app.
  */
 export async function buildSidecar(options: SidecarOptions): Promise<FastifyInstance> {
   const { config, server } = options;
+  rejectUnsupported(server);
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdGenerator(),
     bodyLimit: server.maxBodyBytes,
     forceCloseConnections: true,
   });
+  // Every line of this process names its server; request lines add reqId, and MCP ones session and user.
+  (app.log as PinoLogger).setBindings?.({ server: server.name });
+  const metrics = new SidecarMetrics(server.name);
+  app.addHook('onResponse', recordResponse(metrics));
+
   const storage = await openStorage(config, server);
   app.addHook('onClose', async () => storage.close());
-
   const auth = createServerAuth({
     serverName: server.name,
     publicUrl: server.publicUrl,
@@ -39,21 +63,74 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     accessTokenTtlSeconds: Math.round(config.auth.accessTokenTtlMs / 1000),
     refreshTokenTtlSeconds: Math.round(config.auth.refreshTokenTtlMs / 1000),
     trustedProxies: config.trustedProxies,
-    onBearerFailure: (error) => app.log.info({ server: server.name, reason: error.reason }, 'MCP request refused: bearer token'),
+    onBearerFailure: (error) => {
+      metrics.countAuthFailure(error.reason);
+      app.log.info({ reason: error.reason }, 'MCP request refused: bearer token');
+    },
   });
   await auth.routes(app);
 
-  const bridgeOptions = {
-    ...bridgeOptionsFromServer(server),
-    identify: (request: { auth: { subject: string; email?: string; clientId: string } | null }) =>
-      request.auth ? { subject: request.auth.subject, email: request.auth.email, clientId: request.auth.clientId } : null,
-  };
-  const bridge = new StdioBridge(bridgeOptions, app.log);
   app.decorateRequest('auth', null);
+  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck) : await serveCommand(app, server, metrics, auth.bearerCheck);
+  app.get('/health', async () => backend.health());
+  await app.register(metricsRoute, { metrics, snapshot: () => backend.snapshot(), public: config.metrics.public, trustedProxies: config.trustedProxies });
+  return app;
+}
+
+/** Combinations the config accepts but a sidecar cannot serve, refused before anything is opened. */
+function rejectUnsupported(server: ServerConfig): void {
+  if (server.kind === 'stdio' && server.forwardIdentity && server.isolation === 'shared') {
+    throw new TypeError(`mcpServers.${server.name}.forwardIdentity: needs isolation "session" (one shared child cannot run as each user)`);
+  }
+}
+
+type BearerCheck = ReturnType<typeof createServerAuth>['bearerCheck'];
+
+/** A `command` server: the stdio bridge, a child per session (or one shared). */
+async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck): Promise<McpBackend> {
+  const auditLogger = sessionAuditLogger(app.log);
+  const bridgeOptions: BridgeOptions = {
+    ...bridgeOptionsFromServer(server),
+    identify: (request) => (request.auth ? { subject: request.auth.subject, email: request.auth.email, clientId: request.auth.clientId } : null),
+    onToolCall: (call) => auditToolCall(auditLogger(call), metrics, call, call.requestId),
+  };
+  if (server.forwardIdentity) {
+    // The user's identity is in the child's environment, so each session's child is
+    // started at initialize, for that user: no warm spares for this server.
+    bridgeOptions.childEnvironment = (identity: Identity) => identityEnvironment(identity);
+  }
+  const bridge = new StdioBridge(bridgeOptions, app.log);
   await app.register(async (mcp) => {
-    mcp.addHook('onRequest', auth.bearerCheck);
+    mcp.addHook('onRequest', bearerCheck);
+    mcp.addHook('onRequest', bindRequest);
     await mcp.register(bridgePlugin, { ...bridgeOptions, bridge });
   });
-  app.get('/health', async () => bridge.report());
-  return app;
+  return {
+    health: () => bridge.report(),
+    snapshot: () => {
+      const report = bridge.report();
+      return { sessions: report.sessions, children: report.children, childCrashes: report.crashes, childRestarts: report.restarts };
+    },
+  };
+}
+
+/** A `url` server: the same bearer check, then a proxy to its URL. */
+async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck): Promise<McpBackend> {
+  const upstream = new URL(server.url as string);
+  const sessions = new UpstreamSessions({ idleTimeoutMs: server.sessionIdleTimeoutMs });
+  app.addHook('onClose', async () => sessions.close());
+  const context = { server, upstream, sessions, metrics, messagesPath: new URL('messages', upstream).pathname };
+  await app.register(async (mcp) => {
+    mcp.addHook('onRequest', bearerCheck);
+    mcp.addHook('onRequest', bindRequest);
+    await mcp.register(upstreamProxy, { context });
+  });
+  const health = new UpstreamHealth(server);
+  return {
+    health: () => health.report(sessions.size),
+    snapshot: async () => {
+      const report = await health.report(sessions.size);
+      return { sessions: sessions.size, upstreamUp: report.upstream.reachable ? 1 : 0 };
+    },
+  };
 }

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { SidecarMetrics } from './sidecar-metrics.ts';
+
+/** fastify's logger is pino, which can add bindings to a logger in place (not the no-op logger of `logger: false`). */
+export type PinoLogger = FastifyBaseLogger & {
+  setBindings?(bindings: Record<string, unknown>): void;
+  isLevelEnabled?(level: string): boolean;
+};
 
 /** Longest session id copied from a request into its log bindings. */
 const MAX_LOGGED_SESSION_ID = 100;
@@ -20,30 +25,26 @@ export function requestIdGenerator(): () => string {
 }
 
 /** The session a request names: the Mcp-Session-Id header, or `?sessionId=` of the older transport's POSTs. */
-function claimedSession(raw: IncomingMessage): string | undefined {
-  const header = raw.headers['mcp-session-id'];
+function claimedSession(request: FastifyRequest): string | undefined {
+  const header = request.headers['mcp-session-id'];
   if (typeof header === 'string') return header.slice(0, MAX_LOGGED_SESSION_ID);
-  const url = raw.url ?? '';
-  const at = url.indexOf('sessionId=');
-  if (at === -1 || !url.startsWith('/messages')) return undefined;
-  const end = url.indexOf('&', at);
-  return decodeURIComponent(url.slice(at + 10, end === -1 ? undefined : end)).slice(0, MAX_LOGGED_SESSION_ID);
+  const sessionId = (request.query as Record<string, unknown> | undefined)?.sessionId;
+  return typeof sessionId === 'string' ? sessionId.slice(0, MAX_LOGGED_SESSION_ID) : undefined;
 }
 
 /**
- * fastify's `childLoggerFactory`: every request's logger carries its request
- * id (`reqId`) and the session it names; the server name is bound on the root
- * logger, and the user once the bearer check knows them (`bindUser`).
+ * onRequest of the MCP routes, after the bearer check: the request's logger
+ * (fastify's child, which carries `reqId`; the server is bound on the root)
+ * also names the session it is for and the signed-in user. One pino
+ * `setBindings` per request, no custom child logger factory, no promise.
  */
-export function requestLogger(logger: FastifyBaseLogger, bindings: Record<string, unknown>, options: object, raw: IncomingMessage): FastifyBaseLogger {
-  const session = claimedSession(raw);
-  if (session !== undefined) bindings.session = session;
-  return logger.child(bindings, options);
-}
-
-/** onRequest, after the bearer check: the request's log lines name the signed-in user. */
-export async function bindUser(request: FastifyRequest): Promise<void> {
-  if (request.auth) request.log.setBindings({ user: request.auth.subject });
+export function bindRequest(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.auth) {
+    const session = claimedSession(request);
+    const log = request.log as PinoLogger;
+    log.setBindings?.(session === undefined ? { user: request.auth.subject } : { session, user: request.auth.subject });
+  }
+  done();
 }
 
 /** onResponse at the root: counts every answered request, and logs it at debug level. */
@@ -51,7 +52,7 @@ export function recordResponse(metrics: SidecarMetrics) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.countRequest(route, request.method, reply.statusCode);
-    if (request.log.isLevelEnabled('debug')) {
+    if ((request.log as PinoLogger).isLevelEnabled?.('debug')) {
       request.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed');
     }
     done();

@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponse } from '@mcp-fleet/bridge';
+import type { ServerConfig } from '@mcp-fleet/config';
+import type { SidecarMetrics } from './sidecar-metrics.ts';
+import type { PendingCalls } from './tool-call-tap.ts';
+import type { UpstreamSessions } from './upstream-sessions.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The `tools/call` requests of a POST to a `url` server, awaiting their responses (for the audit). */
+    mcpToolCalls: PendingCalls | null;
+  }
+}
+
+/** What the handlers in front of one `url` server share. */
+export interface UpstreamContext {
+  readonly server: ServerConfig;
+  /** The server's URL: its origin, path and query. */
+  readonly upstream: URL;
+  readonly sessions: UpstreamSessions;
+  readonly metrics: SidecarMetrics;
+  /** Where the older transport's messages go upstream, as its `endpoint` event last said. */
+  messagesPath: string;
+}
+
+/** A refusal in the shape MCP clients read: a JSON-RPC error body with its HTTP status. */
+export function sendRefusal(reply: FastifyReply, error: { statusCode: number; jsonRpcCode: number; message: string }): FastifyReply {
+  return reply.code(error.statusCode).type('application/json').send(errorResponse(null, error.jsonRpcCode, error.message));
+}
+
+/** The session a Streamable HTTP request names. */
+export function sessionHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers['mcp-session-id'];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The older transport's session key: the query string its `endpoint` event gave (`?sessionId=…`). */
+export function legacySessionKey(url: string): string | undefined {
+  const at = url.indexOf('?');
+  return at === -1 || at === url.length - 1 ? undefined : url.slice(at);
+}
