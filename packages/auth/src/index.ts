@@ -14,3 +14,4 @@ export { TokenVerifier } from './token-verifier.ts';
 export type { VerifiedToken } from './token-verifier.ts';
 export { BearerError, bearerErrors } from './errors.ts';
 export { callbackUrl, hashPassword } from './upstream/index.ts';
+export { TrustedProxies } from './trusted-proxies.ts';

@@ -4,6 +4,7 @@
 //   node packages/bridge/src/main.ts --port 8001 [--isolation shared] [--warm-spares N] [--kill-timeout MS] -- COMMAND [ARGS...]
 import { parseArgs } from 'node:util';
 import { buildBridgeApp, bridgeOptionsFromServer } from './bridge-app.ts';
+import { closeOnSignals } from './close-on-signals.ts';
 import type { BridgeOptions } from './stdio-bridge.ts';
 
 async function optionsFromArgs(): Promise<{ options: BridgeOptions; host: string; port: number }> {
@@ -53,18 +54,7 @@ async function optionsFromArgs(): Promise<{ options: BridgeOptions; host: string
 async function main(): Promise<void> {
   const { options, host, port } = await optionsFromArgs();
   const app = await buildBridgeApp(options);
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'stopping: ending sessions and children');
-    app.close().then(() => process.exit(0), (error: unknown) => {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  closeOnSignals(app);
   await app.listen({ host, port });
 }
 

@@ -3,6 +3,7 @@
 //   node packages/sidecar/src/main.ts --config fleet.json --server NAME
 import { parseArgs } from 'node:util';
 import { formatProblems, loadConfig } from '@mcp-fleet/config';
+import { closeOnSignals } from '@mcp-fleet/bridge';
 import { buildSidecar } from './build-sidecar.ts';
 import { BufferedLogStream } from './buffered-log-stream.ts';
 
@@ -26,18 +27,7 @@ async function main(): Promise<void> {
   const app = await buildSidecar({
     config: loaded.config, server, logger: { level: loaded.config.logLevel, stream: logStream }, signIn: { insecureUpstream: values['insecure-upstream'] },
   });
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'stopping: ending sessions and children');
-    app.close().then(() => process.exit(0), (error: unknown) => {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  closeOnSignals(app);
   try {
     await app.listen({ host: server.host, port: server.port });
   } catch (error) {
