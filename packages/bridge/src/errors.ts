@@ -18,48 +18,49 @@ export class BridgeError extends Error {
   }
 }
 
-type ErrorFactory = ((...args: string[]) => BridgeError) & { code: string };
+export type RefusalFactory = ((...args: string[]) => BridgeError) & { code: string };
 
-function defineError(code: string, statusCode: number, jsonRpcCode: number, template: (...args: string[]) => string): ErrorFactory {
+/** A coded refusal: call it with the template's arguments; `.code` names it. Also used by the sidecar's own refusals. */
+export function defineRefusal(code: string, statusCode: number, jsonRpcCode: number, template: (...args: string[]) => string): RefusalFactory {
   const create = (...args: string[]) => new BridgeError(code, statusCode, jsonRpcCode, template(...args));
   return Object.assign(create, { code });
 }
 
 export const errors = {
-  BRIDGE_ERR_PARSE: defineError('BRIDGE_ERR_PARSE', 400, JsonRpcCode.ParseError,
+  BRIDGE_ERR_PARSE: defineRefusal('BRIDGE_ERR_PARSE', 400, JsonRpcCode.ParseError,
     (detail) => `Parse error: the body is not valid JSON (${detail})`),
-  BRIDGE_ERR_INVALID_MESSAGE: defineError('BRIDGE_ERR_INVALID_MESSAGE', 400, JsonRpcCode.InvalidRequest,
+  BRIDGE_ERR_INVALID_MESSAGE: defineRefusal('BRIDGE_ERR_INVALID_MESSAGE', 400, JsonRpcCode.InvalidRequest,
     (detail) => `Invalid Request: ${detail}`),
-  BRIDGE_ERR_BODY_TOO_LARGE: defineError('BRIDGE_ERR_BODY_TOO_LARGE', 413, JsonRpcCode.InvalidRequest,
+  BRIDGE_ERR_BODY_TOO_LARGE: defineRefusal('BRIDGE_ERR_BODY_TOO_LARGE', 413, JsonRpcCode.InvalidRequest,
     (limit) => `Request body is larger than the limit of ${limit} bytes`),
-  BRIDGE_ERR_CONTENT_TYPE: defineError('BRIDGE_ERR_CONTENT_TYPE', 415, JsonRpcCode.ServerError,
+  BRIDGE_ERR_CONTENT_TYPE: defineRefusal('BRIDGE_ERR_CONTENT_TYPE', 415, JsonRpcCode.ServerError,
     (got) => `Unsupported Media Type: Content-Type must be application/json, got ${got}`),
-  BRIDGE_ERR_NOT_ACCEPTABLE: defineError('BRIDGE_ERR_NOT_ACCEPTABLE', 406, JsonRpcCode.ServerError,
+  BRIDGE_ERR_NOT_ACCEPTABLE: defineRefusal('BRIDGE_ERR_NOT_ACCEPTABLE', 406, JsonRpcCode.ServerError,
     (needed) => `Not Acceptable: the Accept header must allow ${needed}`),
-  BRIDGE_ERR_SESSION_REQUIRED: defineError('BRIDGE_ERR_SESSION_REQUIRED', 400, JsonRpcCode.ServerError,
+  BRIDGE_ERR_SESSION_REQUIRED: defineRefusal('BRIDGE_ERR_SESSION_REQUIRED', 400, JsonRpcCode.ServerError,
     () => 'Bad Request: Mcp-Session-Id header is required for requests other than initialize'),
-  BRIDGE_ERR_SESSION_NOT_FOUND: defineError('BRIDGE_ERR_SESSION_NOT_FOUND', 404, JsonRpcCode.ServerError,
+  BRIDGE_ERR_SESSION_NOT_FOUND: defineRefusal('BRIDGE_ERR_SESSION_NOT_FOUND', 404, JsonRpcCode.ServerError,
     () => 'Session not found: it ended or never existed; send initialize to start a new session'),
-  BRIDGE_ERR_ALREADY_INITIALIZED: defineError('BRIDGE_ERR_ALREADY_INITIALIZED', 400, JsonRpcCode.InvalidRequest,
+  BRIDGE_ERR_ALREADY_INITIALIZED: defineRefusal('BRIDGE_ERR_ALREADY_INITIALIZED', 400, JsonRpcCode.InvalidRequest,
     () => 'Invalid Request: initialize must be sent without Mcp-Session-Id, alone, to start a new session'),
-  BRIDGE_ERR_PROTOCOL_VERSION: defineError('BRIDGE_ERR_PROTOCOL_VERSION', 400, JsonRpcCode.ServerError,
+  BRIDGE_ERR_PROTOCOL_VERSION: defineRefusal('BRIDGE_ERR_PROTOCOL_VERSION', 400, JsonRpcCode.ServerError,
     (got, supported) => `Bad Request: unsupported MCP-Protocol-Version ${got} (supported: ${supported})`),
-  BRIDGE_ERR_BATCH_NOT_ALLOWED: defineError('BRIDGE_ERR_BATCH_NOT_ALLOWED', 400, JsonRpcCode.InvalidRequest,
+  BRIDGE_ERR_BATCH_NOT_ALLOWED: defineRefusal('BRIDGE_ERR_BATCH_NOT_ALLOWED', 400, JsonRpcCode.InvalidRequest,
     (version) => `Invalid Request: JSON-RPC batches are not allowed in protocol version ${version}`),
-  BRIDGE_ERR_FORBIDDEN_ORIGIN: defineError('BRIDGE_ERR_FORBIDDEN_ORIGIN', 403, JsonRpcCode.ServerError,
+  BRIDGE_ERR_FORBIDDEN_ORIGIN: defineRefusal('BRIDGE_ERR_FORBIDDEN_ORIGIN', 403, JsonRpcCode.ServerError,
     (origin) => `Forbidden: Origin ${origin} is not allowed to reach this server`),
-  BRIDGE_ERR_UNAUTHENTICATED: defineError('BRIDGE_ERR_UNAUTHENTICATED', 401, JsonRpcCode.ServerError,
+  BRIDGE_ERR_UNAUTHENTICATED: defineRefusal('BRIDGE_ERR_UNAUTHENTICATED', 401, JsonRpcCode.ServerError,
     () => 'Unauthorized: no identity for this request'),
-  BRIDGE_ERR_TOO_MANY_SESSIONS: defineError('BRIDGE_ERR_TOO_MANY_SESSIONS', 503, JsonRpcCode.ServerError,
+  BRIDGE_ERR_TOO_MANY_SESSIONS: defineRefusal('BRIDGE_ERR_TOO_MANY_SESSIONS', 503, JsonRpcCode.ServerError,
     (limit) => `Service Unavailable: this server already has its limit of ${limit} sessions; end a session or try later`),
-  BRIDGE_ERR_CHILD_DOWN: defineError('BRIDGE_ERR_CHILD_DOWN', 503, JsonRpcCode.ServerError,
+  BRIDGE_ERR_CHILD_DOWN: defineRefusal('BRIDGE_ERR_CHILD_DOWN', 503, JsonRpcCode.ServerError,
     (name, reason) => `Service Unavailable: the MCP server process "${name}" is not running (${reason}); it is being restarted`),
-  BRIDGE_ERR_SHUTTING_DOWN: defineError('BRIDGE_ERR_SHUTTING_DOWN', 503, JsonRpcCode.ServerError,
+  BRIDGE_ERR_SHUTTING_DOWN: defineRefusal('BRIDGE_ERR_SHUTTING_DOWN', 503, JsonRpcCode.ServerError,
     () => 'Service Unavailable: the server is shutting down'),
-  BRIDGE_ERR_METHOD_NOT_ALLOWED: defineError('BRIDGE_ERR_METHOD_NOT_ALLOWED', 405, JsonRpcCode.ServerError,
+  BRIDGE_ERR_METHOD_NOT_ALLOWED: defineRefusal('BRIDGE_ERR_METHOD_NOT_ALLOWED', 405, JsonRpcCode.ServerError,
     (method) => `Method Not Allowed: ${method}`),
-  BRIDGE_ERR_NOT_FOUND: defineError('BRIDGE_ERR_NOT_FOUND', 404, JsonRpcCode.ServerError,
+  BRIDGE_ERR_NOT_FOUND: defineRefusal('BRIDGE_ERR_NOT_FOUND', 404, JsonRpcCode.ServerError,
     (path) => `Not Found: ${path}`),
-  BRIDGE_ERR_INTERNAL: defineError('BRIDGE_ERR_INTERNAL', 500, JsonRpcCode.InternalError,
+  BRIDGE_ERR_INTERNAL: defineRefusal('BRIDGE_ERR_INTERNAL', 500, JsonRpcCode.InternalError,
     () => 'Internal error'),
 } as const;

@@ -1,7 +1,6 @@
-import { ChildHealth, restartDelayMs } from './child-health.ts';
+import { restartDelayMs } from './child-health.ts';
 import { JsonRpcCode, errorResponse, idKey, isNotification, isRequest, isResponse } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
-import type { BridgeLogger } from './logger.ts';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';
 import { StdioChild } from './stdio-child.ts';
 import type { ChildFactoryOptions } from './spare-pool.ts';

@@ -3,7 +3,7 @@ import { errors } from './errors.ts';
 import { mayReadMetrics, proxyList } from './metrics-access.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.ts';
 import type { MetricsSnapshot, SidecarMetrics } from './sidecar-metrics.ts';
-import { sendRefusal } from './upstream-context.ts';
+import { sendRefusal } from '@mcp-fleet/bridge';
 
 /** `GET /metrics`: Prometheus text, to loopback clients unless fleet.metrics.public. */
 export async function metricsRoute(app: FastifyInstance, options: {

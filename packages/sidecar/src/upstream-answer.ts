@@ -8,7 +8,8 @@ import { SseEndpointRewrite } from './sse-endpoint-rewrite.ts';
 import { auditToolCall } from './tool-audit.ts';
 import type { ToolCallRecord } from './tool-audit.ts';
 import { ToolCallTap, reportUnanswered } from './tool-call-tap.ts';
-import { legacySessionKey, sendRefusal, sessionHeader } from './upstream-context.ts';
+import { sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
+import { legacySessionKey } from './upstream-context.ts';
 import type { UpstreamContext } from './upstream-context.ts';
 
 const reporterFor = (context: UpstreamContext, request: FastifyRequest) =>
@@ -47,7 +48,7 @@ export function answerFromUpstream(context: UpstreamContext) {
 
 /** Binds a session the upstream issued to the user who asked; forgets ended ones. */
 function keepSessionTable(context: UpstreamContext, request: FastifyRequest, status: number, issued: string | string[] | undefined): void {
-  const claimed = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : sessionHeader(request);
+  const claimed = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : sessionIdOf(request);
   if (claimed === undefined) {
     if (typeof issued === 'string' && status < 300 && request.auth) context.sessions.bind(issued, request.auth.subject);
     return;
@@ -57,7 +58,7 @@ function keepSessionTable(context: UpstreamContext, request: FastifyRequest, sta
 
 function streamEvents(context: UpstreamContext, request: FastifyRequest, reply: FastifyReply, answer: { status: number; body: Readable; stages: Transform[] }): void {
   const { sessions } = context;
-  let session = sessionHeader(request);
+  let session = sessionIdOf(request);
   let legacy = false;
   if (request.routeOptions.url === '/sse') {
     legacy = true;

@@ -1,5 +1,3 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorResponse } from '@mcp-fleet/bridge';
 import type { ServerConfig } from '@mcp-fleet/config';
 import type { SidecarMetrics } from './sidecar-metrics.ts';
 import type { PendingCalls } from './tool-call-tap.ts';
@@ -21,17 +19,6 @@ export interface UpstreamContext {
   readonly metrics: SidecarMetrics;
   /** Where the older transport's messages go upstream, as its `endpoint` event last said. */
   messagesPath: string;
-}
-
-/** A refusal in the shape MCP clients read: a JSON-RPC error body with its HTTP status. */
-export function sendRefusal(reply: FastifyReply, error: { statusCode: number; jsonRpcCode: number; message: string }): FastifyReply {
-  return reply.code(error.statusCode).type('application/json').send(errorResponse(null, error.jsonRpcCode, error.message));
-}
-
-/** The session a Streamable HTTP request names. */
-export function sessionHeader(request: FastifyRequest): string | undefined {
-  const value = request.headers['mcp-session-id'];
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The older transport's session key: the query string its `endpoint` event gave (`?sessionId=…`). */

@@ -1,11 +1,10 @@
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { BridgeError, checkOrigin, errors as bridgeErrors } from '@mcp-fleet/bridge';
-import { SidecarError } from './errors.ts';
+import { BridgeError, checkOrigin, errors as bridgeErrors, sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
 import { toolCallsIn } from './tool-call-tap.ts';
 import { answerFromUpstream, upstreamFailed } from './upstream-answer.ts';
-import { legacySessionKey, sendRefusal, sessionHeader } from './upstream-context.ts';
+import { legacySessionKey } from './upstream-context.ts';
 import type { UpstreamContext } from './upstream-context.ts';
 import { clientResponseHeaders, upstreamRequestHeaders } from './upstream-request-headers.ts';
 
@@ -89,7 +88,7 @@ function checkSession(context: UpstreamContext, request: FastifyRequest, subject
     if (!sessions.owns(key, subject)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
     return;
   }
-  const id = route === '/mcp' ? sessionHeader(request) : undefined;
+  const id = route === '/mcp' ? sessionIdOf(request) : undefined;
   if (id !== undefined) {
     if (!sessions.owns(id, subject)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
     return;
@@ -98,8 +97,8 @@ function checkSession(context: UpstreamContext, request: FastifyRequest, subject
   if (opens && sessions.size >= server.maxSessions) throw bridgeErrors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(server.maxSessions));
 }
 
-function refusalFor(error: FastifyError, request: FastifyRequest, maxBodyBytes: number): BridgeError | SidecarError {
-  if (error instanceof BridgeError || error instanceof SidecarError) return error;
+function refusalFor(error: FastifyError, request: FastifyRequest, maxBodyBytes: number): BridgeError {
+  if (error instanceof BridgeError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return bridgeErrors.BRIDGE_ERR_BODY_TOO_LARGE(String(maxBodyBytes));
