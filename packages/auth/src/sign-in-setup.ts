@@ -2,19 +2,17 @@ import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import type { PasswordSignIn, SignInMethods, SignInPages, UpstreamSignIn } from './sign-in-methods.ts';
 import { isAllowed } from './upstream/allow-policy.ts';
 import { UpstreamError } from './upstream/errors.ts';
-import { createGithubProvider } from './upstream/github.ts';
-import { createGoogleProvider } from './upstream/google.ts';
-import { createOidcProvider } from './upstream/oidc.ts';
+import { createUpstreamProviders } from './upstream/create-upstream-providers.ts';
+import type { CreateUpstreamProvidersOptions } from './upstream/create-upstream-providers.ts';
 import { renderRefused, renderSignInChooser } from './pages.ts';
-import { createPasswordSignIn } from './upstream/password-sign-in.ts';
+import type { PasswordSignIn as PasswordProvider } from './upstream/password-sign-in.ts';
 import type { PendingSignIn, UpstreamProvider, UpstreamUser } from './upstream/upstream-provider.ts';
-import { allowInsecureUpstream } from './upstream/upstream-provider.ts';
 
 export interface SignInOptions {
   /** Tests only: accept http:// upstream issuers (openid-client's allowInsecureRequests). */
   insecureUpstream?: boolean;
   /** Tests only: where the github preset finds GitHub (a local stand-in). */
-  githubEndpoints?: Parameters<typeof createGithubProvider>[1]['endpoints'];
+  githubEndpoints?: CreateUpstreamProvidersOptions['githubEndpoints'];
 }
 
 function display(user: UpstreamUser): string {
@@ -38,10 +36,9 @@ function asSignIn(provider: UpstreamProvider, server: ServerConfig): UpstreamSig
   };
 }
 
-function passwordMethod(config: FleetConfig): PasswordSignIn | undefined {
-  const settings = config.auth.providers.password;
-  if (!settings) return undefined;
-  const password = createPasswordSignIn(settings);
+/** The password provider as the interaction routes use it: outcomes, not thrown codes. */
+function passwordMethod(password: PasswordProvider | undefined): PasswordSignIn | undefined {
+  if (!password) return undefined;
   return {
     async verify(username, secret, clientIp) {
       try {
@@ -61,14 +58,14 @@ function passwordMethod(config: FleetConfig): PasswordSignIn | undefined {
 /** The sign-in methods and pages `fleet.auth.providers` configures for one server. */
 export function createSignInMethods(config: FleetConfig, server: ServerConfig, options: SignInOptions): { methods: SignInMethods; pages: SignInPages } {
   const { providers } = config.auth;
-  const common = { publicUrl: server.publicUrl };
-  const presets: UpstreamProvider[] = [];
-  if (providers.google) presets.push(createGoogleProvider(providers.google, common));
-  if (providers.github) presets.push(createGithubProvider(providers.github, { ...common, endpoints: options.githubEndpoints }));
-  if (providers.oidc) presets.push(createOidcProvider(providers.oidc, common));
-  if (options.insecureUpstream) presets.forEach(allowInsecureUpstream);
+  const built = createUpstreamProviders(providers, {
+    publicUrl: server.publicUrl,
+    insecureIssuers: options.insecureUpstream,
+    githubEndpoints: options.githubEndpoints,
+  });
+  const presets = built.list;
   const upstream = new Map(presets.map((preset) => [preset.id, asSignIn(preset, server)] as const));
-  const password = passwordMethod(config);
+  const password = passwordMethod(built.password);
   const pages: SignInPages = {
     chooser: ({ uid, csrfToken, error }) => renderSignInChooser({
       serverName: server.name,

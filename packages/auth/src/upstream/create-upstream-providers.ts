@@ -1,5 +1,6 @@
 import type { ProvidersConfig } from '@mcp-fleet/config';
 import { createGithubProvider } from './github.ts';
+import type { GithubProviderOptions } from './github.ts';
 import { createGoogleProvider } from './google.ts';
 import type { LoginRateLimiter } from './login-rate-limiter.ts';
 import { createOidcProvider } from './oidc.ts';
@@ -13,6 +14,8 @@ export type CreateUpstreamProvidersOptions = {
   readonly publicUrl: string;
   /** Allow http:// issuers and endpoints (tests on loopback): allowInsecureUpstream on each. */
   readonly insecureIssuers?: boolean;
+  /** Tests only: where the github preset finds GitHub (a local stand-in). */
+  readonly githubEndpoints?: GithubProviderOptions['endpoints'];
   /** Shared by the password provider; one is made when omitted. */
   readonly rateLimiter?: LoginRateLimiter;
   /** Clock, for tests. */
@@ -33,7 +36,7 @@ export function createUpstreamProviders(providers: ProvidersConfig, options: Cre
   const common = { publicUrl: options.publicUrl, ...(options.now ? { now: options.now } : {}) };
   const list: UpstreamProvider[] = [];
   if (providers.google) list.push(createGoogleProvider(providers.google, common));
-  if (providers.github) list.push(createGithubProvider(providers.github, common));
+  if (providers.github) list.push(createGithubProvider(providers.github, { ...common, endpoints: options.githubEndpoints }));
   if (providers.oidc) list.push(createOidcProvider(providers.oidc, common));
   if (options.insecureIssuers === true) for (const provider of list) allowInsecureUpstream(provider);
   const byId = new Map(list.map((provider) => [provider.id as string, provider]));
