@@ -45,6 +45,8 @@ export const defaults = deepFreeze({
     inheritEnv: true,
     /* "session": one child process per MCP session; "shared": one child for all sessions. */
     isolation: "session",
+    /* Sidecar processes serving the server; more than one needs storage.kind "redis" (shared keys and grants). */
+    replicas: 1,
     /* Children started ahead of time so a new session does not wait for a cold start. */
     warmSpares: 1,
     /* Concurrent MCP sessions a sidecar accepts before refusing new ones. */

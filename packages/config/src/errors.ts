@@ -37,6 +37,8 @@ export const ConfigErrorCode = {
   FLEET_ERR_CONFIG_GITHUB_ORGS: "FLEET_ERR_CONFIG_GITHUB_ORGS",
   /** `tls.mode` is "dns" but `tls.dnsProvider` is missing. */
   FLEET_ERR_CONFIG_TLS_DNS: "FLEET_ERR_CONFIG_TLS_DNS",
+  /** A server has `replicas` > 1 but the fleet's storage cannot be shared between replicas. */
+  FLEET_ERR_CONFIG_REPLICAS_STORAGE: "FLEET_ERR_CONFIG_REPLICAS_STORAGE",
   /** `fleet.publicUrl` is not a usable URL template. */
   FLEET_ERR_CONFIG_PUBLIC_URL: "FLEET_ERR_CONFIG_PUBLIC_URL",
 } as const;

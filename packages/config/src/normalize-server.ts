@@ -14,7 +14,7 @@ import { omitUndefined } from "./omit-undefined.ts";
 import type { AllowList, Isolation, ServerConfig, ServerKind, ServerTransport } from "./types.ts";
 
 export const SERVER_KEYS = [
-  "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation",
+  "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas",
   "warmSpares", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
   "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled",
 ];
@@ -22,6 +22,8 @@ const COMMAND_ONLY = ["args", "env", "cwd", "inheritEnv", "isolation"];
 const URL_ONLY = ["headers"];
 const TYPES = ["stdio", "http", "streamable-http", "sse"] as const;
 const ISOLATIONS: readonly Isolation[] = ["session", "shared"];
+/** Replica ids are r0..r15: enough for availability, few enough to route by id in Caddy. */
+export const MAX_REPLICAS = 16;
 
 /** What the rules need to know about where a server's values came from. */
 export type ServerProvenance = { readonly explicitPort: boolean; readonly allowOverride?: Partial<AllowList> };
@@ -87,6 +89,7 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     host: fleet.host,
     publicUrl: resolvePublicUrl(fleet.publicUrlTemplate, name, port),
     isolation: f.oneOf("isolation", ISOLATIONS) ?? d.isolation,
+    replicas: f.integer("replicas", { min: 1, max: MAX_REPLICAS }) ?? d.replicas,
     warmSpares: f.integer("warmSpares", { min: 0 }) ?? d.warmSpares,
     maxSessions: f.integer("maxSessions", { min: 1 }) ?? d.maxSessions,
     sessionIdleTimeoutMs: f.duration("sessionIdleTimeout") ?? ms(d.sessionIdleTimeout),

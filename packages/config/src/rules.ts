@@ -104,6 +104,17 @@ export function checkTlsDnsProvider({ config, ctx }: RuleInput): void {
   report(ctx, "fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS", message);
 }
 
+/** Replicas share one authorization server: keys, clients and grants must live where all of them reach. */
+export function checkReplicasStorage({ config, ctx }: RuleInput): void {
+  if (config.storage.kind === "redis") return;
+  for (const server of config.servers) {
+    if (server.replicas === 1) continue;
+    const message = `expected 1 replica with storage "${config.storage.kind}", got ${server.replicas}: replicas share their signing keys, `
+      + 'clients and grants through Redis; set "fleet": { "storage": { "kind": "redis", "url": "redis://HOST:6379" } } or "replicas": 1';
+    report(ctx, serverPath(server, "replicas"), "FLEET_ERR_CONFIG_REPLICAS_STORAGE", message);
+  }
+}
+
 /** Run in order after normalization; each one checks one thing across the whole config. */
 export const rules: readonly Rule[] = [
   checkPortRange,
@@ -112,4 +123,5 @@ export const rules: readonly Rule[] = [
   checkEmptyAllowLists,
   checkGithubOrgsProvider,
   checkTlsDnsProvider,
+  checkReplicasStorage,
 ];

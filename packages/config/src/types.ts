@@ -79,6 +79,8 @@ export type ServerConfig = {
   /** fleet.publicUrl with {name} and {port} filled in, no trailing slash. */
   readonly publicUrl: string;
   readonly isolation: Isolation;
+  /** Interchangeable sidecar processes serving this server (1..16); more than 1 needs Redis storage. */
+  readonly replicas: number;
   readonly warmSpares: number;
   readonly maxSessions: number;
   readonly sessionIdleTimeoutMs: number;

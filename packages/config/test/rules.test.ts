@@ -123,3 +123,21 @@ test("password users need a scrypt$ hash; providers need their required keys", (
     ['fleet.auth.providers.password.users["bad name"].email', "FLEET_ERR_CONFIG_BAD_VALUE"],
   ]);
 });
+
+test("replicas above 1 need Redis storage; the problem names the path and the fix", () => {
+  const raw = { mcpServers: { a: { command: "x", replicas: 2 }, b: { command: "y" } } };
+  assert.deepEqual(codes(raw), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_REPLICAS_STORAGE"]]);
+  assert.match(lines(raw)[0], /"kind": "redis"/);
+  const redis = { fleet: { storage: { kind: "redis", url: "redis://127.0.0.1:6379" } }, mcpServers: raw.mcpServers };
+  assert.deepEqual(codes(redis), []);
+  assert.equal(parse(redis).config?.servers[0].replicas, 2);
+  assert.equal(parse(redis).config?.servers[1].replicas, 1);
+});
+
+test("replicas is a whole number from 1 to 16", () => {
+  const redis = { kind: "redis", url: "redis://127.0.0.1:6379" };
+  for (const replicas of [0, 17, 1.5, "2"]) {
+    const raw = { fleet: { storage: redis }, mcpServers: { a: { command: "x", replicas } } };
+    assert.deepEqual(codes(raw), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_BAD_VALUE"]], `replicas ${JSON.stringify(replicas)}`);
+  }
+});

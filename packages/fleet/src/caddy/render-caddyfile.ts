@@ -17,6 +17,11 @@ export interface CaddyfileOptions {
   adminOff?: boolean;
   /** Global `storage file_system { root DIR }`: certificates, the local CA, locks. Default Caddy's data dir. */
   storageDir?: string;
+  /**
+   * The address (host:port) Caddy dials for replica `replica` (0-based) of `server`.
+   * Default: where the sidecar listens on this machine. `mcp-fleet k8s` passes pod DNS names.
+   */
+  dial?: (server: ServerConfig, replica: number) => string;
 }
 
 /** How long Caddy waits on a sidecar, per read or write (not per request): see the comment in the output. */
@@ -63,7 +68,8 @@ export function renderCaddyfile(config: FleetConfig, options: CaddyfileOptions =
   const site = mode === 'off' ? `http://*.${domain}` : `*.${domain}`;
   const body: string[] = [...tlsLines(config), ...ROUTE_NOTES];
   const servers = routedServers(config);
-  for (const server of servers) body.push(...serverRoute(server, domain, mode));
+  const dial = options.dial ?? upstreamAddress;
+  for (const server of servers) body.push(...serverRoute(server, domain, mode, dial(server, 0)));
   body.push(
     '# Any other NAME.DOMAIN: not a server of this fleet.',
     'handle {',
@@ -128,9 +134,8 @@ function tlsLines(config: FleetConfig): string[] {
   }
 }
 
-function serverRoute(server: ServerConfig, domain: string, mode: FleetConfig['tls']['mode']): string[] {
+function serverRoute(server: ServerConfig, domain: string, mode: FleetConfig['tls']['mode'], upstream: string): string[] {
   const host = `${server.name}.${domain}`;
-  const upstream = upstreamAddress(server);
   const proxy: string[] = [
     `reverse_proxy ${upstream} {`,
     '\tflush_interval -1',

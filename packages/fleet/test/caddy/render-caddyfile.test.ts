@@ -198,6 +198,13 @@ describe('renderCaddyfile, validated by the real caddy', () => {
     assert.deepEqual(routes.map((route) => route.hosts?.[0]), ['alpha.mcp.example.com', 'gamma.mcp.example.com', undefined]);
     assert.deepEqual(routes.map((route) => route.handlers[0].upstreams?.[0].dial), ['127.0.0.1:8001', '127.0.0.1:9444', undefined]);
   });
+
+  test('a dial function chooses the address of each server\'s sidecar (as mcp-fleet k8s does with pod names)', async () => {
+    const config = fleetConfig({ tls: { mode: 'internal' } }, { alpha: { command: 'npx', args: [] } });
+    const text = renderCaddyfile(config, { dial: (server, replica) => `${server.name}-${replica}.${server.name}.mcp.svc.cluster.local:${server.port}` });
+    const routes = siteRoutes(await caddyAdapt(text));
+    assert.equal(routes[0].handlers[0].upstreams?.[0].dial, 'alpha-0.alpha.mcp.svc.cluster.local:8001');
+  });
 });
 
 describe('the on-demand TLS ask endpoint', () => {
