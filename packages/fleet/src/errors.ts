@@ -30,5 +30,7 @@ export const errors = {
   FLEET_ERR_ALREADY_RUNNING: defineError('FLEET_ERR_ALREADY_RUNNING', 2,
     (home) => `a fleet is already running in the background with PM2_HOME=${home}; run "mcp-fleet down" first, or use another PM2_HOME`),
   FLEET_ERR_START_FAILED: defineError('FLEET_ERR_START_FAILED', 2, (details) => `some servers did not start:\n${details}`),
+  FLEET_ERR_K8S_OPTION: defineError('FLEET_ERR_K8S_OPTION', 1, (message) => message),
+  FLEET_ERR_K8S_CONFIG: defineError('FLEET_ERR_K8S_CONFIG', 1, (path, message) => `${path}: ${message} (needed by mcp-fleet k8s)`),
   FLEET_ERR_NO_TTY: defineError('FLEET_ERR_NO_TTY', 1, () => 'no password given: type it at a terminal, or pipe it on standard input'),
 } as const;

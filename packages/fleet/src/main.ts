@@ -22,6 +22,8 @@ const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
   clients [--json]      per-server client snippets (URLs to add)
   redirect-uris [--json] the callback URLs to register at the upstream IdP
   hash-password         hash a password for the password provider
+  k8s [--namespace NS] [--image IMG]
+                        Kubernetes manifests for the fleet (YAML on stdout)
   start                 run the example fleet in the foreground (npm start)
 
 The config is --config FILE, else $MCP_FLEET_CONFIG, else ./fleet.json.
@@ -51,6 +53,11 @@ async function run(argv: string[]): Promise<void> {
       foreground: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       lines: { type: 'string', default: '100' },
+      namespace: { type: 'string' },
+      image: { type: 'string' },
+      'caddy-image': { type: 'string' },
+      'redis-image': { type: 'string' },
+      'pod-cidr': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -123,6 +130,13 @@ async function run(argv: string[]): Promise<void> {
     case 'hash-password': {
       const { hashPasswordFrom } = await import('./commands/hash-password.ts');
       return print(await hashPasswordFrom(process.stdin, process.stdout));
+    }
+    case 'k8s': {
+      const { k8s } = await import('./commands/k8s.ts');
+      return print(k8s(config(), {
+        namespace: values.namespace, image: values.image, caddyImage: values['caddy-image'],
+        redisImage: values['redis-image'], podCidr: values['pod-cidr'],
+      }));
     }
     case 'start': {
       const [{ START_USER, prepareStart }, { upForeground }] = await Promise.all([import('./commands/start.ts'), import('./commands/up.ts')]);

@@ -1,0 +1,117 @@
+// One server in the cluster: its pods' config, a StatefulSet of `replicas` pods (stable
+// names NAME-0, NAME-1, … so a session id's replica names a pod), the headless Service
+// that gives each pod its DNS name, a PodDisruptionBudget and a NetworkPolicy.
+import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import {
+  CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configMapName, nonRootPod, serverLabels,
+} from './cluster-layout.ts';
+import type { K8sOptions } from './cluster-layout.ts';
+import { podConfig } from './pod-config.ts';
+import type { RawConfig } from './pod-config.ts';
+import { secretEnv, variablesIn } from './secret-references.ts';
+
+/** Room above the server's killTimeout for the sidecar to end its sessions before the kubelet kills it. */
+const SHUTDOWN_MARGIN_S = 10;
+
+/** pm2's "512M" as Kubernetes's "512Mi" (pm2 counts in powers of 1024 too). */
+export function memoryQuantity(size: string): string {
+  return `${size.slice(0, -1)}${size.slice(-1)}i`;
+}
+
+/**
+ * The pod's command: the image's sidecar entry, one server, its replica number taken
+ * from the pod name's ordinal (a StatefulSet's pod NAME-3 has hostname NAME-3).
+ */
+export function sidecarArgs(server: ServerConfig): string[] {
+  const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}"`;
+  return ['/bin/sh', '-c', command];
+}
+
+export function serverObjects(config: FleetConfig, raw: RawConfig, server: ServerConfig, options: K8sOptions): object[] {
+  const metadata = (name: string) => ({ name, namespace: options.namespace, labels: serverLabels(server) });
+  const selector = { matchLabels: serverLabels(server) };
+  const podJson = podConfig(config, raw, server, options);
+  const configMap = {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(configMapName(server)),
+    data: { 'fleet.json': `${JSON.stringify(podJson, null, 2)}\n` },
+  };
+  const service = {
+    apiVersion: 'v1', kind: 'Service', metadata: metadata(server.name),
+    spec: {
+      // Headless: each pod gets NAME-N.NAME.NS.svc, which Caddy dials to reach the replica of a session.
+      clusterIP: 'None',
+      selector: serverLabels(server),
+      ports: [{ name: 'http', port: server.port, targetPort: 'http' }],
+    },
+  };
+  const probe = (periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path: '/health', port: 'http' }, periodSeconds, failureThreshold, timeoutSeconds: 5,
+  });
+  const container = {
+    name: 'sidecar',
+    image: options.image,
+    args: sidecarArgs(server),
+    workingDir: IMAGE.workdir,
+    env: [
+      { name: 'MCP_FLEET_CONFIG', value: CONFIG_FILE },
+      { name: 'HOME', value: IMAGE.home },
+      ...secretEnv(variablesIn(podJson)),
+    ],
+    ports: [{ name: 'http', containerPort: server.port }],
+    // A first start may download the server with npx: give it time before liveness counts.
+    startupProbe: probe(5, 60),
+    livenessProbe: probe(20, 3),
+    readinessProbe: probe(5, 2),
+    resources: {
+      requests: { cpu: '50m', memory: '128Mi' },
+      limits: { memory: memoryQuantity(server.maxMemory) },
+    },
+    securityContext: { ...LOCKED_DOWN_CONTAINER, runAsNonRoot: true },
+    volumeMounts: [
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'home', mountPath: IMAGE.home },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+  };
+  const statefulSet = {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: metadata(server.name),
+    spec: {
+      serviceName: server.name,
+      replicas: server.replicas,
+      // Replicas are interchangeable: start them together, not one after the other.
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate' },
+      selector,
+      template: {
+        metadata: { labels: serverLabels(server) },
+        spec: {
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: Math.ceil(server.killTimeoutMs / 1000) + SHUTDOWN_MARGIN_S,
+          securityContext: nonRootPod(IMAGE.uid),
+          containers: [container],
+          volumes: [
+            { name: 'config', configMap: { name: configMapName(server) } },
+            // Keys and grants are in Redis; HOME keeps only npx's cache and the pod's logs.
+            { name: 'home', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+  const disruptionBudget = {
+    apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: metadata(server.name),
+    // One pod at a time: with N > 1 the others keep serving; with 1 a drain still proceeds.
+    spec: { maxUnavailable: 1, selector },
+  };
+  const networkPolicy = {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: metadata(server.name),
+    spec: {
+      podSelector: selector,
+      policyTypes: ['Ingress'],
+      // Only the edge reaches a sidecar: what it believes of X-Forwarded-* comes from Caddy alone.
+      ingress: [{ from: [{ podSelector: { matchLabels: componentLabels('edge') } }], ports: [{ protocol: 'TCP', port: server.port }] }],
+    },
+  };
+  return [configMap, service, statefulSet, disruptionBudget, networkPolicy];
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { loadConfig, parseConfig } from '@mcp-fleet/config';
+import { runFleetCli } from '../../../../test/support/fleet-cli.ts';
+import { caddyAdapt } from '../caddy/caddy-cli.ts';
+import { k8s } from '../../src/commands/k8s.ts';
+import { FleetError } from '../../src/errors.ts';
+import { validateObject } from './k8s-models.ts';
+
+const run = promisify(execFile);
+
+// Values a leak would show: none of them may appear anywhere in the manifests.
+const SECRETS = { GOOGLE_CLIENT_ID: 'google-id-6f1c', GOOGLE_CLIENT_SECRET: 'google-secret-93ab', CONTEXT7_API_KEY: 'ctx7-key-51d0', NOTION_TOKEN: 'notion-token-e2c7' };
+
+const FLEET = {
+  fleet: {
+    domain: 'mcp.example.com',
+    auth: {
+      providers: { google: { clientId: '${GOOGLE_CLIENT_ID}', clientSecret: '${GOOGLE_CLIENT_SECRET}' } },
+      allow: { domains: ['example.com'] },
+    },
+    storage: { kind: 'redis', url: 'redis://127.0.0.1:6379' },
+  },
+  mcpServers: {
+    context7: { command: 'npx', args: ['-y', '@upstash/context7-mcp'], env: { CONTEXT7_API_KEY: '${CONTEXT7_API_KEY}' }, replicas: 3 },
+    memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], isolation: 'shared', maxMemory: '1G' },
+    notion: { url: 'http://notion.internal:9090/mcp', headers: { Authorization: 'Bearer ${NOTION_TOKEN:-}' } },
+    old: { command: 'npx', args: ['old-server'], disabled: true },
+  },
+};
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: Record<string, string> };
+
+function configFile(raw: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-k8s-'));
+  const file = join(dir, 'fleet.json');
+  writeFileSync(file, JSON.stringify(raw, null, 2));
+  return file;
+}
+
+function manifestsFor(raw: unknown, options: Parameters<typeof k8s>[1] = {}): { text: string; objects: K8sObject[] } {
+  const loaded = loadConfig(configFile(raw), SECRETS);
+  assert.ok(loaded.config, JSON.stringify(loaded.problems));
+  const text = k8s(loaded.config, options);
+  // Kubernetes reads YAML 1.1 (where an unquoted yes is a boolean): parse it the same way.
+  const objects = parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS() as K8sObject).filter(Boolean);
+  return { text, objects };
+}
+
+const find = (objects: K8sObject[], kind: string, name: string) => {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  assert.ok(found, `${kind} ${name} is emitted`);
+  return found;
+};
+const podSpec = (object: K8sObject) => object.spec.template.spec;
+const envNames = (object: K8sObject) => podSpec(object).containers[0].env.map((entry: { name: string }) => entry.name).sort();
+
+describe('mcp-fleet k8s', () => {
+  test('every object is valid against the Kubernetes API schemas, in one namespace', () => {
+    const { objects } = manifestsFor(FLEET, { namespace: 'tools' });
+    assert.ok(objects.length >= 20, `${objects.length} objects`);
+    for (const object of objects) validateObject(object);
+    for (const object of objects.filter((candidate) => candidate.kind !== 'Namespace')) assert.equal(object.metadata.namespace, 'tools', `${object.kind} ${object.metadata.name}`);
+    assert.deepEqual(objects.filter((object) => object.kind === 'StatefulSet').map((object) => object.metadata.name), ['redis', 'context7', 'memory', 'notion'], 'disabled servers are left out');
+  });
+
+  test('kubectl reads the stream as the same objects (kubectl kustomize parses without a cluster)', async () => {
+    const { text, objects } = manifestsFor(FLEET);
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-kustomize-'));
+    writeFileSync(join(dir, 'fleet.yaml'), text);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n- fleet.yaml\n');
+    const { stdout } = await run('kubectl', ['kustomize', dir]);
+    const parsed = parseAllDocuments(stdout, { version: '1.1' }).map((document) => document.toJS() as K8sObject);
+    const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
+    assert.deepEqual(parsed.map(key).sort(), objects.map(key).sort());
+  });
+
+  test('no secret value appears; every ${VAR} is a reference to the Secret, and a pod gets only its own server\'s', () => {
+    const { text, objects } = manifestsFor(FLEET);
+    for (const [name, value] of Object.entries(SECRETS)) assert.ok(!text.includes(value), `the value of ${name} leaked`);
+    assert.match(text, /create secret generic mcp-fleet-secrets/);
+    const fleetLevel = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'];
+    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'context7')), ['CONTEXT7_API_KEY', ...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG']);
+    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'memory')), [...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG']);
+    const notionEnv = podSpec(find(objects, 'StatefulSet', 'notion')).containers[0].env;
+    assert.deepEqual(notionEnv.find((entry: { name: string }) => entry.name === 'NOTION_TOKEN').valueFrom.secretKeyRef, { name: 'mcp-fleet-secrets', key: 'NOTION_TOKEN', optional: true });
+    const memoryConfig = find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '';
+    assert.ok(!memoryConfig.includes('CONTEXT7_API_KEY') && !memoryConfig.includes('context7'), 'a pod\'s config holds no other server');
+  });
+
+  test('a server is a StatefulSet of its replicas behind a headless Service, probed on /health, non-root and read-only', () => {
+    const { objects } = manifestsFor(FLEET);
+    const set = find(objects, 'StatefulSet', 'context7');
+    assert.equal(set.spec.replicas, 3);
+    assert.equal(set.spec.serviceName, 'context7');
+    const service = find(objects, 'Service', 'context7');
+    assert.equal(service.spec.clusterIP, 'None');
+    assert.deepEqual(service.spec.selector, set.spec.template.metadata.labels);
+    const [container] = podSpec(set).containers;
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(container[probe].httpGet, { path: '/health', port: 'http' }, probe);
+    assert.equal(container.ports[0].containerPort, 8001);
+    assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}"/);
+    assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    assert.equal(podSpec(set).securityContext.runAsNonRoot, true);
+    assert.equal(podSpec(set).automountServiceAccountToken, false);
+    assert.deepEqual(container.resources.limits, { memory: '512Mi' });
+    assert.deepEqual(podSpec(find(objects, 'StatefulSet', 'memory')).containers[0].resources.limits, { memory: '1Gi' });
+    assert.equal(find(objects, 'PodDisruptionBudget', 'context7').spec.maxUnavailable, 1);
+    const policy = find(objects, 'NetworkPolicy', 'context7');
+    assert.deepEqual(policy.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/component'], 'edge');
+  });
+
+  test('a pod\'s config is valid on its own: that one server, its port, every interface, Redis in the cluster', () => {
+    const { objects } = manifestsFor(FLEET, { namespace: 'tools' });
+    const text = find(objects, 'ConfigMap', 'notion-config').data?.['fleet.json'] ?? '';
+    const parsed = parseConfig(JSON.parse(text), { env: SECRETS, configFile: '/etc/mcp-fleet/fleet.json' });
+    assert.deepEqual(parsed.problems, []);
+    const [server] = parsed.config?.servers ?? [];
+    assert.equal(parsed.config?.servers.length, 1);
+    assert.equal(server.name, 'notion');
+    assert.equal(server.port, 8003, 'the port the whole fleet gave it');
+    assert.equal(server.host, '0.0.0.0');
+    assert.deepEqual(parsed.config?.storage, { kind: 'redis', url: 'redis://redis.tools.svc.cluster.local:6379' });
+    assert.equal(server.publicUrl, 'https://notion.mcp.example.com');
+  });
+
+  test('an external Redis is used as written and no Redis is emitted', () => {
+    const external = structuredClone(FLEET);
+    external.fleet.storage = { kind: 'redis', url: 'rediss://redis.example.net:6380' };
+    const { objects } = manifestsFor(external);
+    assert.equal(objects.filter((object) => object.metadata.name === 'redis').length, 0);
+    const config = JSON.parse(find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '');
+    assert.equal(config.fleet.storage.url, 'rediss://redis.example.net:6380');
+  });
+
+  test('the edge: Caddy with the generated Caddyfile dialling each replica by its pod name; Caddy accepts it', async () => {
+    const { objects } = manifestsFor(FLEET, { namespace: 'tools' });
+    const caddyfile = find(objects, 'ConfigMap', 'caddy').data?.Caddyfile ?? '';
+    const adapted = await caddyAdapt(caddyfile);
+    const dials: string[] = JSON.stringify(adapted).match(/"dial":"[^"]+"/g) ?? [];
+    assert.ok(dials.includes('"dial":"context7-0.context7.tools.svc.cluster.local:8001"'), dials.join(' '));
+    const edge = find(objects, 'Deployment', 'caddy');
+    assert.equal(podSpec(edge).securityContext.runAsNonRoot, true);
+    assert.equal(find(objects, 'Service', 'caddy').spec.type, 'LoadBalancer');
+  });
+
+  test('on-demand TLS: the ask endpoint runs beside Caddy with a config of names only', () => {
+    const onDemand = structuredClone(FLEET) as any;
+    onDemand.fleet.tls = { mode: 'on_demand' };
+    const { objects, text } = manifestsFor(onDemand);
+    const containers = podSpec(find(objects, 'Deployment', 'caddy')).containers;
+    assert.deepEqual(containers.map((container: { name: string }) => container.name), ['caddy', 'ask']);
+    const edgeConfig = find(objects, 'ConfigMap', 'caddy').data?.['fleet.json'] ?? '';
+    assert.ok(!edgeConfig.includes('${'), 'the edge config needs no secret');
+    const parsed = parseConfig(JSON.parse(edgeConfig), { env: {} });
+    assert.deepEqual(parsed.problems, []);
+    assert.deepEqual(parsed.config?.servers.map((server) => server.name), ['context7', 'memory', 'notion']);
+    assert.match(text, /ask http:\/\/127\.0\.0\.1:8000\/ask/);
+  });
+
+  test('what cannot work is a coded error', () => {
+    const noDomain = structuredClone(FLEET) as any;
+    delete noDomain.fleet.domain;
+    assert.throws(() => manifestsFor(noDomain), (error: FleetError) => error.code === 'FLEET_ERR_K8S_CONFIG' && /fleet\.domain/.test(error.message));
+    assert.throws(() => manifestsFor(FLEET, { namespace: 'Not_A_Label' }), (error: FleetError) => error.code === 'FLEET_ERR_K8S_OPTION');
+    assert.throws(() => manifestsFor(FLEET, { image: 'two words' }), (error: FleetError) => error.code === 'FLEET_ERR_K8S_OPTION');
+  });
+
+  test('the CLI prints the manifests with --namespace and --image', async () => {
+    const result = await runFleetCli(['k8s', '--config', configFile(FLEET), '--namespace', 'team-a', '--image', 'registry.example.com/mcp-fleet:1.2'], SECRETS);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /namespace: team-a/);
+    assert.match(result.stdout, /image: registry\.example\.com\/mcp-fleet:1\.2/);
+    for (const value of Object.values(SECRETS)) assert.ok(!result.stdout.includes(value));
+  });
+});
