@@ -38,6 +38,11 @@ export function isStatelessRequest(request: FastifyRequest): boolean {
   return metaOf(body)?.[META.protocolVersion] !== undefined;
 }
 
+/** The era a POST to `/mcp` is served in, as logs (`era`) and metrics (label `era`) name it. */
+export function requestEra(request: FastifyRequest): '2026-07-28' | '2025' {
+  return isStatelessRequest(request) ? STATELESS_VERSION : '2025';
+}
+
 /** E1: `_meta` present and well formed, header and `_meta` agreeing, a version we serve. */
 export function checkEnvelope(request: FastifyRequest, message: JsonRpcMessage): StatelessRefusal | undefined {
   const meta = metaOf(message);
