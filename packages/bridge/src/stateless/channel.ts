@@ -181,7 +181,7 @@ export class StatelessChannel {
     const call = active.length === 1 ? active[0] : undefined;
     if (!call?.input) {
       const why = active.length === 0 ? 'no client request is in flight' : call ? `${call.method} cannot ask for input` : `${active.length} client requests are in flight`;
-      if (active.length !== 1) {
+      if (active.length > 1) {
         this.#options.onUnattributed();
         this.#options.log.warn({ method: request.method, inFlight: active.length }, 'stateless: a server request could not be tied to one client request');
       }
