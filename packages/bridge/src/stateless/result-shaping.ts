@@ -25,7 +25,9 @@ export function discoverResult(initialize: Record<string, unknown>): Record<stri
 /** The child's 2025 answer to a forwarded request, as the stateless client must see it (E4, E7, E9). */
 export function shapeAnswer(method: string, params: JsonRpcMessage['params'], answer: JsonRpcMessage, clientId: JsonRpcId, hints: CacheHints): JsonRpcMessage {
   if (answer.error) {
-    if (method === 'resources/read' && answer.error.code === StatelessCode.LegacyResourceNotFound) {
+    // A 2025 server says -32002, or -32602 without the uri (SDK 1.x): both become -32602 with the uri (E9).
+    const notFound = answer.error.code === StatelessCode.LegacyResourceNotFound || (answer.error.code === StatelessCode.InvalidParams && answer.error.data === undefined);
+    if (method === 'resources/read' && notFound) {
       return { jsonrpc: '2.0', id: clientId, error: { code: StatelessCode.InvalidParams, message: answer.error.message, data: { uri: params?.uri } } };
     }
     return { jsonrpc: '2.0', id: clientId, error: answer.error };
