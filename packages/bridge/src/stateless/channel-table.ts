@@ -54,6 +54,12 @@ export class ChannelTable {
     return opening;
   }
 
+  /** The user's channel if one is open already (a cancellation never opens one). */
+  async existing(subject: string): Promise<StatelessChannel | undefined> {
+    const channel = await this.#channels.get(subject)?.catch(() => undefined);
+    return channel && !channel.session.ended ? channel : undefined;
+  }
+
   async closeAll(): Promise<void> {
     const channels = await Promise.all([...this.#channels.values()].map((opening) => opening.catch(() => undefined)));
     for (const channel of channels) channel?.listeners.closeAll();

@@ -97,7 +97,7 @@ export class StatelessChannel {
   }
 
   /** Forwards a client request; the answer (or an InputRequiredResult) goes to `exchange`. */
-  forward(message: JsonRpcMessage, exchange: StatelessExchange, options: { logLevel?: string; capabilities: Record<string, unknown>; answers?: Map<string, unknown> }): void {
+  forward(message: JsonRpcMessage, exchange: StatelessExchange, options: { logLevel?: string; capabilities: Record<string, unknown>; answers?: Map<string, unknown>; requestId?: string }): void {
     const id = this.#newId();
     const params = childParams(message.params);
     const progressToken = message.params?._meta?.progressToken;
@@ -119,7 +119,8 @@ export class StatelessChannel {
       call.input.begin(exchange, call.clientId, options.capabilities, options.answers ?? new Map());
     }
     this.#calls.set(id, call);
-    this.session.receive([{ jsonrpc: '2.0', id, method: call.method, params }], this.#target);
+    // requestId names the HTTP request in the tool call audit line, as for 2025 sessions.
+    this.session.receive([{ jsonrpc: '2.0', id, method: call.method, params }], this.#target, options.requestId);
   }
 
   /** The client's retry of a parked call; false when no such call waits here. */
@@ -136,6 +137,20 @@ export class StatelessChannel {
     }
     call.input.begin(exchange, call.clientId, options.capabilities, options.answers);
     return true;
+  }
+
+  /**
+   * The client's `notifications/cancelled`: passed on to the child for the one
+   * call in flight with that id (two of this user's clients may use the same
+   * id: then nothing is cancelled rather than the wrong call).
+   */
+  cancel(requestId: unknown): void {
+    const matches = [...this.#calls].filter(([, call]) => call.exchange && call.clientId === requestId);
+    if (matches.length !== 1) return;
+    const [id, call] = matches[0];
+    this.#calls.delete(id);
+    call.input?.abandon();
+    this.session.receive([{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client cancelled the request' } }], undefined);
   }
 
   #fromChild(message: JsonRpcMessage): void {

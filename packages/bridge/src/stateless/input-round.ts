@@ -133,8 +133,16 @@ export class InputRound {
     this.#expiry.unref();
   }
 
+  /** The call is cancelled: no timer of it runs on, and its parked child requests fail now. */
+  abandon(): void {
+    clearTimeout(this.#quiet);
+    this.#exchange = undefined;
+    this.#giveUp();
+  }
+
   /** No retry came: every parked child request fails, so no child waits forever. */
   #giveUp(): void {
+    clearTimeout(this.#expiry);
     for (const asked of this.#asked.values()) {
       this.#options.answerChild(errorResponse(asked.id, JsonRpcCode.InternalError, 'the client did not answer this request in time'));
     }

@@ -35,7 +35,8 @@ export async function handleStatelessPost(context: StatelessContext, request: Fa
     return refuse(reply, id, { status: 400, code: JsonRpcCode.InvalidRequest, message: 'Invalid Request: one JSON-RPC request per POST in protocol 2026-07-28' });
   }
   if (!isRequest(body)) {
-    // Notifications and responses have nothing to come back: accepted, and not for the child.
+    // Nothing comes back for a notification; only a cancellation concerns the child.
+    if (body.method === 'notifications/cancelled') (await context.stateless.existing(identity.subject))?.cancel(body.params?.requestId);
     reply.code(202).send();
     return;
   }
@@ -67,15 +68,16 @@ export async function handleStatelessPost(context: StatelessContext, request: Fa
     });
     return;
   }
-  forward(context, channel, body, new StatelessExchange(reply.raw, { acceptsSse: acceptance.sse, headers }), identity.subject);
+  forward(context, channel, body, new StatelessExchange(reply.raw, { acceptsSse: acceptance.sse, headers }), { subject: identity.subject, requestId: request.id });
 }
 
-function forward(context: StatelessContext, channel: StatelessChannel, message: JsonRpcMessage, exchange: StatelessExchange, subject: string): void {
+function forward(context: StatelessContext, channel: StatelessChannel, message: JsonRpcMessage, exchange: StatelessExchange, caller: { subject: string; requestId: string }): void {
   const id = message.id ?? null;
   const params = message.params ?? {};
   const answers = inputResponsesOf(params);
   if (typeof answers === 'string') return exchange.finish(errorResponse(id, StatelessCode.InvalidParams, answers), 400);
-  const options = { logLevel: logLevelOf(message), capabilities: clientCapabilitiesOf(message), answers };
+  const subject = caller.subject;
+  const options = { logLevel: logLevelOf(message), capabilities: clientCapabilitiesOf(message), answers, requestId: caller.requestId };
   if (params.requestState === undefined) return channel.forward(message, exchange, options);
 
   const table = context.stateless;
