@@ -105,6 +105,28 @@ describe('the 2026-07-28 era on /mcp', () => {
     assert.deepEqual(refused.body.error.data.requiredCapabilities, { sampling: {} });
   });
 
+  test('a child request while two calls are in flight is tied to neither: the child gets an error, and it is logged', async () => {
+    const slow = (id: number) => send(bridge, 'erin', { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'test_slow_elicitation', _meta: meta() } });
+    const [first, second] = await Promise.all([slow(1), slow(2)]);
+    for (const answer of [first, second]) {
+      assert.equal(answer.body.result.resultType, 'complete');
+      assert.equal(answer.body.result.isError, true);
+    }
+    assert.ok(bridge.logs.some((line) => line.includes('could not be tied to one client request')));
+  });
+
+  test('notifications/cancelled reaches the call in flight, whose response ends', async () => {
+    const pending = send(bridge, 'frank', { jsonrpc: '2.0', id: 'slow', method: 'tools/call', params: { name: 'test_slow_elicitation', _meta: meta() } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const cancelled = await post(bridge.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'slow', _meta: meta() } },
+      { 'mcp-protocol-version': V, 'x-test-user': 'frank' });
+    assert.equal(cancelled.status, 202);
+    const answer = await pending;
+    assert.deepEqual([answer.body.id, answer.body.error.code], ['slow', -32000]);
+    const next = await send(bridge, 'frank', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'test_simple_text', _meta: meta() } });
+    assert.equal(next.body.result.resultType, 'complete');
+  });
+
   test('a 2025 session on the same endpoint is unchanged', async () => {
     const sessionId = await openSession(bridge.url, '2025-11-25', { 'x-test-user': 'dave' });
     const answer = await readJsonRpc(await post(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'test_simple_text' } },

@@ -150,6 +150,8 @@ export class StatelessChannel {
     const [id, call] = matches[0];
     this.#calls.delete(id);
     call.input?.abandon();
+    // The client stopped waiting; an open response still gets an end rather than hang.
+    call.exchange?.finish(errorResponse(call.clientId, JsonRpcCode.ServerError, 'Request cancelled by the client'));
     this.session.receive([{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client cancelled the request' } }], undefined);
   }
 
