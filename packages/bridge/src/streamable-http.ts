@@ -19,8 +19,13 @@ import type { StatelessContext } from './stateless/stateless-post.ts';
  */
 export function registerStreamableHttp(app: FastifyInstance, context: StatelessContext): void {
   app.post('/mcp', (request, reply) => (isStatelessRequest(request) ? handleStatelessPost(context, request, reply) : handlePost(context, request, reply)));
-  app.get('/mcp', (request, reply) => handleGet(context, request, reply));
-  app.delete('/mcp', (request, reply) => handleDelete(context, request, reply));
+  // 2026-07-28 has no GET stream and no session to DELETE: 405, as for any method /mcp does not serve.
+  app.get('/mcp', (request, reply) => (isStatelessRequest(request) ? refuseStatelessMethod(request) : handleGet(context, request, reply)));
+  app.delete('/mcp', (request, reply) => (isStatelessRequest(request) ? refuseStatelessMethod(request) : handleDelete(context, request, reply)));
+}
+
+async function refuseStatelessMethod(request: FastifyRequest): Promise<never> {
+  throw errors.BRIDGE_ERR_METHOD_NOT_ALLOWED(`${request.method} /mcp in protocol 2026-07-28`);
 }
 
 function messagesOf(body: unknown): { messages: JsonRpcMessage[]; batch: boolean } {

@@ -46,6 +46,9 @@ describe('the 2026-07-28 era on /mcp', () => {
     assert.deepEqual([unknown.status, unknown.body.error.code, unknown.body.id], [400, -32022, 8]);
     assert.equal(unknown.body.error.data.requested, '2099-01-01');
     assert.ok(unknown.body.error.data.supported.includes(V) && unknown.body.error.data.supported.includes('2025-11-25'));
+    const stream = await fetch(bridge.url, { headers: { accept: 'text/event-stream', 'mcp-protocol-version': V, 'x-test-user': 'alice' } });
+    assert.equal(stream.status, 405);
+    await stream.text();
     for (const method of ['initialize', 'ping', 'logging/setLevel', 'no/such-method']) {
       const removed = await send(bridge, 'alice', { jsonrpc: '2.0', id: 9, method, params: { _meta: meta() } });
       assert.deepEqual([removed.status, removed.body.error.code, removed.body.id], [404, -32601, 9], method);

@@ -60,8 +60,14 @@ export class ListenerSet {
     }
   }
 
+  /** A graceful end (shutdown): each stream gets its SubscriptionsListenResult, then closes. */
   closeAll(): void {
-    for (const listener of this.#listeners) listener.stream.end();
+    for (const listener of this.#listeners) {
+      listener.stream.send(JSON.stringify({
+        jsonrpc: '2.0', id: listener.id, result: { resultType: 'complete', _meta: { [META.subscriptionId]: listener.id } },
+      }), { event: 'message' });
+      listener.stream.end();
+    }
     this.#listeners.clear();
   }
 }
