@@ -30,7 +30,7 @@ describe('the 2026-07-28 era on /mcp', () => {
   let bridge: RunningBridge;
   before(async () => {
     bridge = await startBridge({
-      command: process.execPath, args: [fixture], isolation: 'session', inputRetryTimeoutMs: 400,
+      command: process.execPath, args: [fixture], isolation: 'session', inputRetryTimeoutMs: 30_000,
       identify: (request) => ({ subject: String(request.headers['x-test-user'] ?? 'anonymous') }),
     });
   });
@@ -92,13 +92,15 @@ describe('the 2026-07-28 era on /mcp', () => {
     assert.equal(health.sessions, 2);
   });
 
-  test('a retry that never comes: the parked child request fails, the state expires, the child serves on', async () => {
-    const first = await send(bridge, 'carol', elicitationCall(1));
+  test('a retry that never comes: the parked child request fails, the state expires, the (shared) child serves on', async (t) => {
+    const shared = await startBridge({ command: process.execPath, args: [fixture], isolation: 'shared', inputRetryTimeoutMs: 300 });
+    t.after(() => shared.close());
+    const first = await send(shared, 'carol', elicitationCall(1));
     const state = first.body.result.requestState;
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const late = await send(bridge, 'carol', elicitationCall(2, { inputResponses: accept('Carol'), requestState: state }));
+    const late = await send(shared, 'carol', elicitationCall(2, { inputResponses: accept('Carol'), requestState: state }));
     assert.equal(late.body.error.code, -32602);
-    const next = await send(bridge, 'carol', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'test_simple_text', _meta: meta() } });
+    const next = await send(shared, 'carol', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'test_simple_text', _meta: meta() } });
     assert.equal(next.body.result.resultType, 'complete');
   });
 
