@@ -15,6 +15,7 @@ interface Listener {
   id: JsonRpcId;
   filter: SubscriptionFilter;
   stream: SseStream;
+  keepAlive?: NodeJS.Timeout;
 }
 
 /** E6: `subscriptions/listen` streams of one channel, each fed only the notifications its filter names. */
@@ -27,11 +28,8 @@ export class ListenerSet {
     this.#send = send;
   }
 
-  get size(): number {
-    return this.#listeners.size;
-  }
-
-  open(res: ServerResponse, options: { id: JsonRpcId; filter: SubscriptionFilter; headers: Record<string, string | number | string[]>; keepAliveMs: number; ontick: () => void }): void {
+  /** `ontick` runs at each keep-alive; false means the channel is gone: the stream ends without a result, and the client listens again. */
+  open(res: ServerResponse, options: { id: JsonRpcId; filter: SubscriptionFilter; headers: Record<string, string | number | string[]>; keepAliveMs: number; ontick: () => boolean }): void {
     const listener: Listener = { id: options.id, filter: options.filter, stream: new SseStream(res, options.headers) };
     this.#listeners.add(listener);
     listener.stream.send(JSON.stringify({
@@ -41,13 +39,16 @@ export class ListenerSet {
     for (const uri of options.filter.resourceSubscriptions ?? []) {
       void this.#send({ jsonrpc: '2.0', method: 'resources/subscribe', params: { uri } });
     }
-    const timer = setInterval(() => {
-      listener.stream.ping();
-      options.ontick();
+    listener.keepAlive = setInterval(() => {
+      if (options.ontick()) return listener.stream.ping();
+      // SseStream.end does not call onclose: forget the listener here.
+      clearInterval(listener.keepAlive);
+      this.#listeners.delete(listener);
+      listener.stream.end();
     }, options.keepAliveMs);
-    timer.unref();
+    listener.keepAlive.unref();
     listener.stream.onclose = () => {
-      clearInterval(timer);
+      clearInterval(listener.keepAlive);
       this.#listeners.delete(listener);
     };
   }
@@ -63,6 +64,7 @@ export class ListenerSet {
   /** A graceful end (shutdown): each stream gets its SubscriptionsListenResult, then closes. */
   closeAll(): void {
     for (const listener of this.#listeners) {
+      clearInterval(listener.keepAlive);
       listener.stream.send(JSON.stringify({
         jsonrpc: '2.0', id: listener.id, result: { resultType: 'complete', _meta: { [META.subscriptionId]: listener.id } },
       }), { event: 'message' });

@@ -62,8 +62,11 @@ export async function handleStatelessPost(context: StatelessContext, request: Fa
     const filter = (body.params?.notifications ?? {}) as SubscriptionFilter;
     channel.listeners.open(reply.raw, {
       id: body.id as string | number, filter, headers, keepAliveMs: context.keepAliveMs,
+      // An open listen stream is a user at work: it keeps their child from the idle timeout, while the child lives.
       ontick: () => {
+        if (channel.session.ended) return false;
         channel.session.lastActivity = Date.now();
+        return true;
       },
     });
     return;
