@@ -46,6 +46,10 @@ describe('the 2026-07-28 era on /mcp', () => {
     assert.deepEqual([unknown.status, unknown.body.error.code, unknown.body.id], [400, -32022, 8]);
     assert.equal(unknown.body.error.data.requested, '2099-01-01');
     assert.ok(unknown.body.error.data.supported.includes(V) && unknown.body.error.data.supported.includes('2025-11-25'));
+    const foreign = await post(bridge.url, { jsonrpc: '2.0', id: 'o', method: 'tools/list', params: { _meta: meta() } },
+      { 'mcp-protocol-version': V, origin: 'https://evil.example' });
+    const foreignBody = await foreign.json() as { id: string };
+    assert.deepEqual([foreign.status, foreignBody.id], [403, 'o']);
     const stream = await fetch(bridge.url, { headers: { accept: 'text/event-stream', 'mcp-protocol-version': V, 'x-test-user': 'alice' } });
     assert.equal(stream.status, 405);
     await stream.text();

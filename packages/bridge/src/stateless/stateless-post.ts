@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { admit, replyHeaders } from '../bridge-context.ts';
 import type { BridgeContext } from '../bridge-context.ts';
-import { errors } from '../errors.ts';
+import { BridgeError, errors } from '../errors.ts';
 import { checkPostAccept, parseAccept } from '../http-checks.ts';
 import { JsonRpcCode, errorResponse, isJsonRpcMessage, isRequest } from '../json-rpc.ts';
-import type { JsonRpcMessage } from '../json-rpc.ts';
+import type { JsonRpcId, JsonRpcMessage } from '../json-rpc.ts';
 import type { StatelessChannel } from './channel.ts';
 import type { ChannelTable } from './channel-table.ts';
 import { checkEnvelope, clientCapabilitiesOf, logLevelOf, requestIdOf } from './envelope.ts';
@@ -25,12 +25,22 @@ export interface StatelessContext extends BridgeContext {
  * listen), forwarded to this user's channel, or refused with 404 -32601 (E2).
  */
 export async function handleStatelessPost(context: StatelessContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const id = requestIdOf(request.body);
+  try {
+    await servePost(context, request, reply, id);
+  } catch (error) {
+    // The bridge's own refusals (Origin, identity, limits, a child down) keep the request id in this era (E2).
+    if (!(error instanceof BridgeError) || reply.sent) throw error;
+    refuse(reply, id, { status: error.statusCode, code: error.jsonRpcCode, message: error.message });
+  }
+}
+
+async function servePost(context: StatelessContext, request: FastifyRequest, reply: FastifyReply, id: JsonRpcId | null): Promise<void> {
   const identity = await admit(context, request);
   const acceptance = parseAccept(request);
   const refusal = checkPostAccept(acceptance);
   if (refusal) throw refusal;
   const body = request.body;
-  const id = requestIdOf(body);
   if (!isJsonRpcMessage(body)) {
     return refuse(reply, id, { status: 400, code: JsonRpcCode.InvalidRequest, message: 'Invalid Request: one JSON-RPC request per POST in protocol 2026-07-28' });
   }
@@ -104,6 +114,6 @@ function inputResponsesOf(params: Record<string, unknown>): Map<string, unknown>
   return new Map(Object.entries(responses));
 }
 
-function refuse(reply: FastifyReply, id: string | number | null, refusal: StatelessRefusal): void {
+function refuse(reply: FastifyReply, id: JsonRpcId | null, refusal: StatelessRefusal): void {
   reply.code(refusal.status).type('application/json').send(errorResponse(id, refusal.code, refusal.message, refusal.data));
 }
