@@ -62,6 +62,10 @@ export interface RunServerScenariosOptions {
   timeoutMs?: number;
   /** Scenarios run at once, default 1. Each one uses its own MCP session. */
   concurrency?: number;
+  /** The conformance package to run (default the 0.1.16 one; `conformance-next` is the 2026-07-28 alpha). */
+  pkg?: string;
+  /** `--spec-version` for every scenario: the wire the suite speaks (default: the CLI's own). */
+  specVersion?: string;
 }
 
 /**
@@ -106,8 +110,8 @@ export const ACTIVE_SERVER_SCENARIOS_0_1_16: readonly string[] = [
 ];
 
 /** Absolute path of the conformance CLI entry, from the package's own `bin`. */
-export function conformanceCliPath(): string {
-  const pkgJsonPath = fileURLToPath(import.meta.resolve('@modelcontextprotocol/conformance/package.json'));
+export function conformanceCliPath(pkgName = '@modelcontextprotocol/conformance'): string {
+  const pkgJsonPath = fileURLToPath(import.meta.resolve(`${pkgName}/package.json`));
   const pkg = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { bin?: string | Record<string, string> };
   const bin = typeof pkg.bin === 'string' ? pkg.bin : (pkg.bin?.conformance ?? 'dist/index.js');
   return join(dirname(pkgJsonPath), bin);
@@ -146,6 +150,17 @@ export function listActiveServerScenarios(): string[] {
   return [...activeScenariosCache];
 }
 
+/**
+ * The server scenarios a spec revision requires, frozen at its release, as
+ * `conformance list --server --requirements <revision>` of `pkgName` prints them
+ * (`  - name` lines under "Server scenarios").
+ */
+export function listRequiredServerScenarios(pkgName: string, revision: string): string[] {
+  const listing = spawnSync(process.execPath, [conformanceCliPath(pkgName), 'list', '--server', '--requirements', revision], { encoding: 'utf8', timeout: 30_000, cwd: tmpdir() });
+  const server = (listing.stdout ?? '').split(/\n\s*\n/).find((block) => block.includes('Server scenarios')) ?? '';
+  return [...server.matchAll(/^\s+- (\S+)/gm)].map((match) => match[1]);
+}
+
 /** Scenario → reason, from expected-failures.json next to this file. */
 export function loadExpectedFailures(): Record<string, string> {
   const path = fileURLToPath(new URL('./expected-failures.json', import.meta.url));
@@ -160,28 +175,29 @@ export async function runServerScenarios(
   const scenarios = options.scenarios ?? listActiveServerScenarios();
   const timeoutMs = options.timeoutMs ?? 30_000;
   const concurrency = Math.max(1, options.concurrency ?? 1);
-  const cli = conformanceCliPath();
+  const cli = conformanceCliPath(options.pkg);
+  const extra = options.specVersion ? ['--spec-version', options.specVersion] : [];
 
   const results: ScenarioResult[] = new Array(scenarios.length);
   let next = 0;
   const worker = async () => {
     while (next < scenarios.length) {
       const index = next++;
-      results[index] = await runOne(cli, url, scenarios[index], timeoutMs);
+      results[index] = await runOne(cli, url, scenarios[index], timeoutMs, extra);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, scenarios.length) }, worker));
   return results;
 }
 
-async function runOne(cli: string, url: string, scenario: string, timeoutMs: number): Promise<ScenarioResult> {
+async function runOne(cli: string, url: string, scenario: string, timeoutMs: number, extra: string[]): Promise<ScenarioResult> {
   const started = Date.now();
   // A fresh directory per run, so whatever checks.json turns up in it is this scenario's.
   const outDir = await mkdtemp(join(tmpdir(), 'mcp-conformance-'));
   try {
     const run = await runCli(
       cli,
-      ['server', '--url', url, '--scenario', scenario, '--output-dir', outDir],
+      ['server', '--url', url, '--scenario', scenario, '--output-dir', outDir, ...extra],
       outDir,
       timeoutMs,
     );

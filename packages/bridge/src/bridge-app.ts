@@ -40,5 +40,6 @@ export function bridgeOptionsFromServer(server: ServerConfig): BridgeOptions {
     killTimeoutMs: server.killTimeoutMs,
     maxBodyBytes: server.maxBodyBytes,
     allowedOrigins: [publicOrigin, ...server.allowedOrigins],
+    cacheHints: { ttlMs: server.cacheTtlMs, scope: server.cacheScope },
   };
 }

@@ -10,7 +10,8 @@ export interface Identity {
   clientId?: string;
 }
 
-export type SessionTransport = 'streamable-http' | 'sse';
+/** `stateless`: the session a stateless channel keeps with its child on a user's behalf. */
+export type SessionTransport = 'streamable-http' | 'sse' | 'stateless';
 
 /** How one `tools/call` ended, as the bridge saw it: never its arguments or its result. */
 export interface ToolCallEvent {

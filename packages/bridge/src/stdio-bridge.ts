@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IdentifyHook, BridgeContext } from './bridge-context.ts';
 import { ChildHealth } from './child-health.ts';
 import type { HealthState } from './child-health.ts';
@@ -8,6 +9,8 @@ import type { Identity, Session, SessionTransport, ToolCallHook } from './sessio
 import { SessionTable } from './session-table.ts';
 import { SharedChild } from './shared-child.ts';
 import { SparePool } from './spare-pool.ts';
+import { ChannelTable } from './stateless/channel-table.ts';
+import type { CacheHints } from './stateless/result-shaping.ts';
 import { StdioChild } from './stdio-child.ts';
 import type { ChildCommand } from './stdio-child.ts';
 import type { Upstream } from './upstream.ts';
@@ -37,6 +40,16 @@ export interface BridgeOptions extends ChildCommand {
   childEnvironment?: (identity: Identity) => Record<string, string>;
   /** Told how each `tools/call` ended (for audit logs and metrics); never sees arguments or results. */
   onToolCall?: ToolCallHook;
+  /** This replica's name, in every requestState it signs (default "r0"). */
+  replicaId?: string;
+  /** Key of the HMAC over requestState; replicas of one server share it. Default: random per process. */
+  requestStateSecret?: Buffer;
+  /** Caching hints on list and read results of the stateless era (default: private, 60 s). */
+  cacheHints?: CacheHints;
+  /** How long the child may stay quiet before its requests for input go to the client (default 30 ms). */
+  inputQuietMs?: number;
+  /** How long a parked child request waits for the client's retry (default 5 min). */
+  inputRetryTimeoutMs?: number;
 }
 
 export interface BridgeHealth {
@@ -64,6 +77,7 @@ export class StdioBridge implements BridgeContext {
   readonly allowedOrigins: ReadonlySet<string>;
   readonly keepAliveMs: number;
   readonly health: ChildHealth;
+  readonly stateless: ChannelTable;
   readonly #options: BridgeOptions;
   readonly #sessions: SessionTable;
   readonly #spares: SparePool | undefined;
@@ -125,6 +139,16 @@ export class StdioBridge implements BridgeContext {
       openUpstream,
       onToolCall: options.onToolCall,
     });
+    this.stateless = new ChannelTable({
+      name: options.name,
+      log,
+      openSession: (identity, transport, version) => this.openSession(identity, transport, version),
+      replicaId: options.replicaId ?? 'r0',
+      secret: options.requestStateSecret ?? randomBytes(32),
+      cacheHints: options.cacheHints ?? { ttlMs: 60_000, scope: 'private' },
+      quietMs: options.inputQuietMs ?? 30,
+      retryTimeoutMs: options.inputRetryTimeoutMs ?? 5 * 60_000,
+    });
   }
 
   get shuttingDown(): boolean {
@@ -181,6 +205,7 @@ export class StdioBridge implements BridgeContext {
   /** Stops accepting, ends every session, and stops every child (TERM, then KILL after killTimeout). */
   async stop(): Promise<void> {
     this.#shuttingDown = true;
+    await this.stateless.closeAll();
     await Promise.all([
       this.#sessions.closeAll('the server is shutting down'),
       this.#spares?.stop(),

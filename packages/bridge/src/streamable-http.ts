@@ -8,12 +8,24 @@ import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { PostExchange } from './post-exchange.ts';
 import { DEFAULT_NEGOTIATED_VERSION, allowsBatch } from './protocol-versions.ts';
 import type { Session } from './session.ts';
+import { isStatelessRequest } from './stateless/envelope.ts';
+import { handleStatelessPost } from './stateless/stateless-post.ts';
+import type { StatelessContext } from './stateless/stateless-post.ts';
 
-/** Streamable HTTP (protocol 2025-11-25, 2025-06-18, 2025-03-26) at `/mcp`. */
-export function registerStreamableHttp(app: FastifyInstance, context: BridgeContext): void {
-  app.post('/mcp', (request, reply) => handlePost(context, request, reply));
-  app.get('/mcp', (request, reply) => handleGet(context, request, reply));
-  app.delete('/mcp', (request, reply) => handleDelete(context, request, reply));
+/**
+ * Streamable HTTP at `/mcp`: protocol 2025-11-25, 2025-06-18, 2025-03-26 with
+ * sessions, and 2026-07-28 without. The era is chosen per POST, before either
+ * handler runs; the 2025 handlers below know nothing of the stateless one.
+ */
+export function registerStreamableHttp(app: FastifyInstance, context: StatelessContext): void {
+  app.post('/mcp', (request, reply) => (isStatelessRequest(request) ? handleStatelessPost(context, request, reply) : handlePost(context, request, reply)));
+  // 2026-07-28 has no GET stream and no session to DELETE: 405, as for any method /mcp does not serve.
+  app.get('/mcp', (request, reply) => (isStatelessRequest(request) ? refuseStatelessMethod(request) : handleGet(context, request, reply)));
+  app.delete('/mcp', (request, reply) => (isStatelessRequest(request) ? refuseStatelessMethod(request) : handleDelete(context, request, reply)));
+}
+
+async function refuseStatelessMethod(request: FastifyRequest): Promise<never> {
+  throw errors.BRIDGE_ERR_METHOD_NOT_ALLOWED(`${request.method} /mcp in protocol 2026-07-28`);
 }
 
 function messagesOf(body: unknown): { messages: JsonRpcMessage[]; batch: boolean } {

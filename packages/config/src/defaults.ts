@@ -63,6 +63,10 @@ export const defaults = deepFreeze({
     maxMemory: "512M",
     /* Browser origins allowed to call the MCP endpoint; none by default. */
     allowedOrigins: [],
+    /* Caching hints on list and read results for 2026-07-28 clients: how long they may reuse one... */
+    cacheTtl: "1m",
+    /* ...and whether a shared cache may ("public") or only this user's client ("private"). */
+    cacheScope: "private",
     /* A disabled server is validated but not started. */
     disabled: false,
   },

@@ -16,12 +16,13 @@ import type { AllowList, Isolation, ServerConfig, ServerKind, ServerTransport } 
 export const SERVER_KEYS = [
   "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas",
   "warmSpares", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
-  "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled",
+  "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled", "cacheTtl", "cacheScope",
 ];
 const COMMAND_ONLY = ["args", "env", "cwd", "inheritEnv", "isolation"];
 const URL_ONLY = ["headers"];
 const TYPES = ["stdio", "http", "streamable-http", "sse"] as const;
 const ISOLATIONS: readonly Isolation[] = ["session", "shared"];
+const CACHE_SCOPES = ["private", "public"] as const;
 /** Replica ids are r0..r15: enough for availability, few enough to route by id in Caddy. */
 export const MAX_REPLICAS = 16;
 
@@ -101,6 +102,8 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     allowedOrigins: f.strings("allowedOrigins", { format: formats.origin }) ?? [...d.allowedOrigins],
     description: f.string("description"),
     disabled: f.boolean("disabled") ?? d.disabled,
+    cacheTtlMs: f.duration("cacheTtl") ?? ms(d.cacheTtl),
+    cacheScope: f.oneOf("cacheScope", CACHE_SCOPES) ?? d.cacheScope,
   });
   const provenance: ServerProvenance = omitUndefined({ explicitPort: explicitPort !== undefined, allowOverride });
   return { server, provenance };

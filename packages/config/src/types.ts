@@ -93,6 +93,9 @@ export type ServerConfig = {
   readonly allowedOrigins: readonly string[];
   readonly description?: string;
   readonly disabled: boolean;
+  /** Caching hints (`ttlMs`, `cacheScope`) the bridge puts on list and read results for 2026-07-28 clients. */
+  readonly cacheTtlMs: number;
+  readonly cacheScope: "private" | "public";
 };
 
 export type FleetConfig = {

@@ -62,7 +62,7 @@ test("a minimal config gets every default", () => {
     publicUrl: "http://127.0.0.1:8001", isolation: "session", replicas: 1, warmSpares: 1, maxSessions: 100,
     sessionIdleTimeoutMs: 30 * 60_000, killTimeoutMs: 5_000, maxBodyBytes: 4 * 1024 * 1024,
     allow: { emails: [], domains: [], githubOrgs: [], anyone: false }, forwardIdentity: false,
-    maxMemory: "512M", allowedOrigins: [], disabled: false,
+    maxMemory: "512M", allowedOrigins: [], disabled: false, cacheTtlMs: 60_000, cacheScope: "private",
   });
 });
 

@@ -5,6 +5,7 @@ import type { SignInOptions } from '@mcp-fleet/auth';
 import { StdioBridge, bridgeOptionsFromServer, bridgePlugin } from '@mcp-fleet/bridge';
 import type { BridgeOptions, Identity } from '@mcp-fleet/bridge';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import { eraTap, requestStateKey } from './era-tap.ts';
 import { identityEnvironment } from './forwarded-identity.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { bindRequest, recordResponse, requestIdGenerator } from './request-logging.ts';
@@ -71,7 +72,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   await auth.routes(app);
 
   app.decorateRequest('auth', null);
-  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck) : await serveCommand(app, server, metrics, auth.bearerCheck);
+  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck) : await serveCommand(app, server, metrics, auth.bearerCheck, storage.secret);
   app.get('/health', async () => backend.health());
   await app.register(metricsRoute, { metrics, snapshot: () => backend.snapshot(), public: config.metrics.public, trustedProxies: config.trustedProxies });
   return app;
@@ -87,10 +88,11 @@ function rejectUnsupported(server: ServerConfig): void {
 type BearerCheck = ReturnType<typeof createServerAuth>['bearerCheck'];
 
 /** A `command` server: the stdio bridge, a child per session (or one shared). */
-async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck): Promise<McpBackend> {
+async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, secret: string): Promise<McpBackend> {
   const auditLogger = sessionAuditLogger(app.log);
   const bridgeOptions: BridgeOptions = {
     ...bridgeOptionsFromServer(server),
+    requestStateSecret: requestStateKey(secret),
     identify: (request) => (request.auth ? { subject: request.auth.subject, email: request.auth.email, clientId: request.auth.clientId } : null),
     onToolCall: (call) => auditToolCall(auditLogger(call), metrics, call, call.requestId),
   };
@@ -103,13 +105,17 @@ async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics:
   await app.register(async (mcp) => {
     mcp.addHook('onRequest', bearerCheck);
     mcp.addHook('onRequest', bindRequest);
+    mcp.addHook('preHandler', eraTap(metrics));
     await mcp.register(bridgePlugin, { ...bridgeOptions, bridge });
   });
   return {
     health: () => bridge.report(),
     snapshot: () => {
       const report = bridge.report();
-      return { sessions: report.sessions, children: report.children, childCrashes: report.crashes, childRestarts: report.restarts };
+      return {
+        sessions: report.sessions, children: report.children, childCrashes: report.crashes, childRestarts: report.restarts,
+        unattributedInput: bridge.stateless.unattributed,
+      };
     },
   };
 }

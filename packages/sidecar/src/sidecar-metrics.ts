@@ -16,6 +16,8 @@ export interface MetricsSnapshot {
   childRestarts?: number;
   /** url servers: whether the upstream answered its last probe. */
   upstreamUp?: number;
+  /** stdio servers: child requests for input that no single stateless client request could own (answered with an error). */
+  unattributedInput?: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export class SidecarMetrics {
   readonly #requests = new Map<string, Map<string, Map<number, number>>>();
   readonly #toolCalls = new Map<ToolCallOutcome, Histogram>();
   readonly #authFailures = new Map<string, number>();
+  readonly #eras = new Map<string, number>();
 
   constructor(server: string) {
     this.#server = server;
@@ -40,6 +43,10 @@ export class SidecarMetrics {
     let statuses = methods.get(method);
     if (!statuses) methods.set(method, statuses = new Map());
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  }
+
+  countEra(era: string): void {
+    this.#eras.set(era, (this.#eras.get(era) ?? 0) + 1);
   }
 
   observeToolCall(outcome: ToolCallOutcome, durationMs: number): void {
@@ -65,6 +72,12 @@ export class SidecarMetrics {
     for (const [outcome, histogram] of this.#toolCalls) histogram.write(out, 'mcp_tool_call_duration_seconds', { server, outcome });
     out.family('mcp_auth_failures_total', 'counter', 'MCP requests refused by the bearer token check, by reason.');
     for (const [reason, count] of this.#authFailures) out.sample('mcp_auth_failures_total', { server, reason }, count);
+    out.family('mcp_requests_by_era_total', 'counter', 'POSTs to /mcp by protocol era: "2025" (sessions) or "2026-07-28" (stateless).');
+    for (const [era, count] of this.#eras) out.sample('mcp_requests_by_era_total', { server, era }, count);
+    if (snapshot.unattributedInput !== undefined) {
+      out.family('mcp_stateless_unattributed_input_total', 'counter', 'Child requests for input that could not be tied to one stateless client request.')
+        .sample('mcp_stateless_unattributed_input_total', { server }, snapshot.unattributedInput);
+    }
     out.family('mcp_sessions', 'gauge', 'Open MCP sessions.').sample('mcp_sessions', { server }, snapshot.sessions);
     if (snapshot.children !== undefined) {
       out.family('mcp_children', 'gauge', 'Running MCP server child processes, warm spares included.').sample('mcp_children', { server }, snapshot.children);
