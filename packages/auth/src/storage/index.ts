@@ -33,4 +33,6 @@ export { GRANTABLE_MODELS } from './grantable-models.ts';
 export { checkServerName, cookieSecretFile, serverStateDir, signingKeysFile, sqliteFile } from './storage-paths.ts';
 export { loadOrCreateSecret, loadOrCreateSigningKeys } from './signing-keys.ts';
 export type { PrivateFileOptions, SigningJwk, SigningJwks } from './signing-keys.ts';
+export { loadOrCreateSharedKeys, readSharedKeys } from './redis-shared-keys.ts';
+export type { SharedKeys, SharedKeysOptions } from './redis-shared-keys.ts';
 export { StorageError, storageErrors } from './errors.ts';

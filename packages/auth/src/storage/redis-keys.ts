@@ -20,6 +20,12 @@ export type RedisKeys = {
   grant(grantId: string): string;
   /** Sorted set of revoked grant ids scored by expiry (epoch seconds). */
   readonly revokedGrants: string;
+  /** String: the JWKS document (private signing keys) every replica signs and verifies with. */
+  readonly signingKeys: string;
+  /** String: JSON array of cookie secrets, newest first (oidc-provider `cookies.keys`). */
+  readonly cookieKeys: string;
+  /** String: a random token while one replica creates the keys (SET NX PX). */
+  readonly keysLock: string;
 };
 
 export function redisKeys(keyPrefix: string): RedisKeys {
@@ -29,5 +35,8 @@ export function redisKeys(keyPrefix: string): RedisKeys {
     userCode: (model, userCode) => `${keyPrefix}userCode:${model}:${userCode}`,
     grant: (grantId) => `${keyPrefix}grant:${grantId}`,
     revokedGrants: `${keyPrefix}revoked-grants`,
+    signingKeys: `${keyPrefix}keys:signing`,
+    cookieKeys: `${keyPrefix}keys:cookie`,
+    keysLock: `${keyPrefix}lock:keys`,
   };
 }
