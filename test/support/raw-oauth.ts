@@ -71,3 +71,28 @@ export async function obtainTokens(origin: string, credentials: { username: stri
   if (tokens.status !== 200) throw new Error(`token request answered ${tokens.status}: ${JSON.stringify(tokens.body)}`);
   return { clientId: client.body.client_id, tokens: tokens.body };
 }
+
+/** Opens the sign-in page of a fresh authorization request; returns its URL, HTML and the jar. */
+export async function signInPage(origin: string) {
+  const client = await registerClient(origin);
+  const jar = new CookieJar();
+  let html = '';
+  let pageUrl: URL | undefined;
+  await followBrowserFlow(authorizeUrl(origin, { client_id: client.body.client_id, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), {
+    jar,
+    stopWhen: (url) => url.href.startsWith(TEST_REDIRECT) || pageUrl !== undefined,
+    pickForm: (forms, url, page) => {
+      html = page;
+      pageUrl = url;
+      return forms[0];
+    },
+  });
+  return { jar, html, pageUrl: pageUrl! };
+}
+
+/** The action of the page's first form. */
+export function formAction(html: string, base: URL): URL {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error('no form');
+  return new URL(action.replace(/&amp;/g, '&'), base);
+}

@@ -21,12 +21,16 @@ export interface ReplicaPair {
  * Starts redis-server, the proxy, then both replicas of `serverName` at once
  * (each with its own stateDir, as on two hosts), so they race for the key lock.
  */
-export async function startReplicaPair(raw: { fleet?: Record<string, unknown>; mcpServers: Record<string, unknown> }, serverName: string, options: Pick<SidecarOptions, 'signIn'> & { redis?: RedisServer; storage?: Record<string, unknown> } = {}): Promise<ReplicaPair> {
+type RawConfig = { fleet?: Record<string, unknown>; mcpServers: Record<string, unknown> };
+
+/** `raw` may depend on the public origin (an upstream IdP needs the callback URL). */
+export async function startReplicaPair(raw: RawConfig | ((origin: string) => RawConfig | Promise<RawConfig>), serverName: string, options: Pick<SidecarOptions, 'signIn'> & { redis?: RedisServer; storage?: Record<string, unknown> } = {}): Promise<ReplicaPair> {
   const redis = options.redis ?? await startRedisServer();
   const replicas: RunningSidecar[] = [];
   const proxy = await startRoundRobinProxy(() => replicas.map((replica) => replica.origin));
-  const fleet = { ...raw.fleet, publicUrl: proxy.origin, storage: { kind: 'redis', url: redis.url, ...options.storage } };
-  replicas.push(...await Promise.all([0, 1].map(() => startSidecar({ ...raw, fleet }, serverName, { signIn: options.signIn }))));
+  const config = typeof raw === 'function' ? await raw(proxy.origin) : raw;
+  const fleet = { ...config.fleet, publicUrl: proxy.origin, storage: { kind: 'redis', url: redis.url, ...options.storage } };
+  replicas.push(...await Promise.all([0, 1].map(() => startSidecar({ ...config, fleet }, serverName, { signIn: options.signIn }))));
   return {
     redis, proxy, replicas, origin: proxy.origin,
     async close() {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import type { AdapterConstructor } from 'oidc-provider';
 import type { AccountStore, ConsentMemory } from './account-store.ts';
 import { INTERACTION_PATH } from './authorization-server.ts';
 import { PASSWORD_FORM_FIELDS, SIGN_IN_PAGE_CSP, renderConsent, renderDeadEnd, renderSignInFailed } from './pages.ts';
@@ -20,6 +21,8 @@ export interface InteractionOptions {
   proxies: TrustedProxies;
   /** Secret for CSRF tokens. */
   secret: string;
+  /** The server's storage adapter, where upstream sign-ins in progress are kept. */
+  adapter: AdapterConstructor;
 }
 
 const PAGE_HEADERS = {
@@ -36,7 +39,7 @@ const PAGE_HEADERS = {
  */
 export async function interactionRoutes(app: FastifyInstance, options: InteractionOptions): Promise<void> {
   const { provider, urls, methods } = options;
-  const attempts = new SignInAttempts<unknown>();
+  const attempts = new SignInAttempts<unknown>(options.adapter);
   const secureCookies = urls.origin.startsWith('https:');
   const bindingCookie = secureCookies ? '__Host-mcp-signin' : 'mcp-signin';
   const csrfFor = (purpose: string, uid: string) => createHmac('sha256', options.secret).update(`${purpose}\n${uid}`).digest('base64url');
@@ -136,7 +139,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     if (!upstream || !(await provider.Interaction.find(uid))) return expired(reply);
     const { url, state, pending } = await upstream.beginSignIn();
     const binding = randomBytes(24).toString('base64url');
-    attempts.add(state, { uid, binding, pending });
+    await attempts.add(state, { uid, binding, pending });
     reply.header('set-cookie', `${bindingCookie}=${binding}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600${secureCookies ? '; Secure' : ''}`);
     return reply.redirect(url.href, 303);
   });
@@ -145,7 +148,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const { provider: id } = request.params as { provider: string };
     const upstream = methods.upstream.get(id);
     const query = request.query as Record<string, string | undefined>;
-    const attempt = upstream && query.state ? attempts.take(query.state, readCookie(request, bindingCookie)) : undefined;
+    const attempt = upstream && query.state ? await attempts.take(query.state, readCookie(request, bindingCookie)) : undefined;
     if (!upstream || !attempt) return expired(reply);
     let user: SignedInUser & { allowed: boolean };
     try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { TrustedProxies } from './trusted-proxies.ts';
+import type { FailureLog } from './storage/failure-log.ts';
 import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
 
 /** oidc-provider reads at most 56 KiB of a body; larger ones get a clear 413 here. */
@@ -30,28 +31,28 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies }): Promise<void> {
+export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies; failures?: FailureLog }): Promise<void> {
   const callback = options.provider.callback();
   // Each registration counts against its address, whatever its outcome.
-  const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 } });
+  const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 }, failures: options.failures });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   const refuse = (reply: FastifyReply, status: number, error: string, description: string) =>
     reply.code(status).header('cache-control', 'no-store').type('application/json').send({ error, error_description: description });
 
-  const handOver = (request: FastifyRequest, reply: FastifyReply, url?: string) => {
+  const handOver = async (request: FastifyRequest, reply: FastifyReply, url?: string) => {
     if (Number(request.headers['content-length'] ?? 0) > OAUTH_BODY_LIMIT) {
       return refuse(reply, 413, 'invalid_request', `the request body is larger than ${OAUTH_BODY_LIMIT} bytes`);
     }
     if (request.method === 'POST' && request.url.split('?')[0] === '/register') {
       const attempt = { username: '', ip: options.proxies.clientIp(request.raw) };
-      const decision = registrations.check(attempt);
+      const decision = await registrations.check(attempt);
       if (!decision.allowed) {
         reply.header('retry-after', String(decision.retryAfterSeconds));
         return refuse(reply, 429, 'slow_down', `too many client registrations from this address; retry in ${decision.retryAfterSeconds} s`);
       }
-      registrations.recordFailure(attempt);
+      await registrations.recordFailure(attempt);
     }
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;

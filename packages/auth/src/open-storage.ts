@@ -29,7 +29,7 @@ async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
   ]);
   const storage = createSqliteStorage({ file: sqliteFile(location) });
   await storage.revokedGrants.load();
-  return { Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, close: () => storage.close(), jwks, secret };
+  return { Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, failures: storage.failures, close: () => storage.close(), jwks, secret };
 }
 
 async function openRedis(url: string, location: StorageLocation): Promise<OpenedStorage> {
@@ -37,7 +37,7 @@ async function openRedis(url: string, location: StorageLocation): Promise<Opened
   try {
     const { jwks, cookieKeys } = await loadOrCreateSharedKeys(storage.client, storage.keys);
     await storage.revokedGrants.load();
-    return { Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, close: () => storage.close(), jwks, secret: cookieKeys[0] };
+    return { Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, failures: storage.failures, close: () => storage.close(), jwks, secret: cookieKeys[0] };
   } catch (error) {
     await storage.close();
     throw error;

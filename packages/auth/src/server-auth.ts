@@ -13,6 +13,7 @@ import { withRefreshGrace } from './refresh-grace.ts';
 import { MCP_SCOPE, resourceUrlsFor } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
+import type { FailureLog } from './storage/failure-log.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
@@ -20,7 +21,8 @@ import { TrustedProxies } from './trusted-proxies.ts';
 export interface ServerAuthOptions {
   serverName: string;
   publicUrl: string;
-  storage: { Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore };
+  /** `failures` counts registrations per address (Redis: across replicas); default in memory. */
+  storage: { Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore; failures?: FailureLog };
   /** Private signing keys (see storage/signing-keys.ts). */
   jwks: { keys: readonly object[] };
   /** Secret for cookies and CSRF tokens. */
@@ -106,10 +108,10 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     async routes(app) {
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
-      await app.register(oauthRoutes, { provider, proxies });
+      await app.register(oauthRoutes, { provider, proxies, failures: options.storage.failures });
       await app.register(interactionRoutes, {
         provider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
-        accounts, consents, proxies, secret: options.secret,
+        accounts, consents, proxies, secret: options.secret, adapter: options.storage.Adapter,
       });
     },
   };

@@ -59,7 +59,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     storage,
     jwks: storage.jwks,
     secret: storage.secret,
-    ...createSignInMethods(config, server, options.signIn ?? {}),
+    ...createSignInMethods(config, server, { ...options.signIn, failures: storage.failures }),
     accessTokenTtlSeconds: Math.round(config.auth.accessTokenTtlMs / 1000),
     refreshTokenTtlSeconds: Math.round(config.auth.refreshTokenTtlMs / 1000),
     trustedProxies: config.trustedProxies,

@@ -5,6 +5,7 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 import { warnByDefault, type BackgroundErrorHandler } from './background-timer.ts';
 import { grantIdFor } from './grantable-models.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import { createRedisFailureLog } from './redis-failure-log.ts';
 import { createRedisRevokedGrants, type RedisRevokedGrantStore } from './redis-revoked-grants.ts';
 import { ADD_TO_GRANT, CONSUME, DELETE_IF_EQUALS, REVOKE_GRANT } from './redis-scripts.ts';
 import { epochSeconds } from './revoked-grants.ts';
@@ -136,6 +137,7 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   return {
     Adapter: redisAdapterClass(client, keys),
     revokedGrants,
+    failures: createRedisFailureLog(client, keys.failures),
     client,
     keys,
     /**

@@ -18,6 +18,8 @@ export type RedisKeys = {
   userCode(model: string, userCode: string): string;
   /** Set of model keys belonging to a grant. */
   grant(grantId: string): string;
+  /** Sorted set of failure times (epoch ms) of one rate-limit key (`user:NAME`, `ip:ADDRESS`). */
+  failures(key: string): string;
   /** Sorted set of revoked grant ids scored by expiry (epoch seconds). */
   readonly revokedGrants: string;
   /** String: the JWKS document (private signing keys) every replica signs and verifies with. */
@@ -34,6 +36,7 @@ export function redisKeys(keyPrefix: string): RedisKeys {
     uid: (model, uid) => `${keyPrefix}uid:${model}:${uid}`,
     userCode: (model, userCode) => `${keyPrefix}userCode:${model}:${userCode}`,
     grant: (grantId) => `${keyPrefix}grant:${grantId}`,
+    failures: (key) => `${keyPrefix}failures:${key}`,
     revokedGrants: `${keyPrefix}revoked-grants`,
     signingKeys: `${keyPrefix}keys:signing`,
     cookieKeys: `${keyPrefix}keys:cookie`,

@@ -1,5 +1,6 @@
 import type { AdapterConstructor } from 'oidc-provider';
 
+import type { FailureLog } from './failure-log.ts';
 import type { RevokedGrantStore } from './revoked-grants.ts';
 
 /** What one server's auth sidecar needs from its store. */
@@ -7,6 +8,8 @@ export type Storage = {
   /** Pass as the oidc-provider `adapter` option; it builds one instance per model name. */
   readonly Adapter: AdapterConstructor;
   readonly revokedGrants: RevokedGrantStore;
+  /** Failed sign-ins and registrations per key, for the rate limits (Redis: counted across replicas). */
+  readonly failures: FailureLog;
   /** Stops the timers and releases the database or connection. */
   close(): Promise<void>;
 };

@@ -89,16 +89,27 @@ test('every key starts with mcp-fleet:NAME:, and two servers sharing a Redis sta
   for (const key of all) assert.match(key, /^mcp-fleet:(alpha|beta):/);
 });
 
-test('a revocation by another replica is seen after the periodic refresh', async (t) => {
+test('a revocation by another replica is announced, and seen without waiting for a refresh', async (t) => {
   const server = await startServer(t);
-  const replicaA = openStorage(t, server, 'shared', 100);
-  const replicaB = openStorage(t, server, 'shared', 100);
+  const replicaA = openStorage(t, server, 'shared', 60_000);
+  const replicaB = openStorage(t, server, 'shared', 60_000);
   await replicaA.revokedGrants.load();
   await replicaB.revokedGrants.load();
 
+  const started = Date.now();
   await replicaA.revokedGrants.revoke('g-shared', Math.floor(Date.now() / 1000) + 60);
-  assert.equal(replicaB.revokedGrants.isRevoked('g-shared'), false, 'not yet: B answers from memory');
-  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-shared')), 'B saw it after a refresh');
+  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-shared')), 'B saw the announcement');
+  assert.ok(Date.now() - started < 1_000, 'long before the 60 s refresh');
+});
+
+test('a revocation written while a replica missed the announcement is seen after the periodic refresh', async (t) => {
+  const server = await startServer(t);
+  const replicaB = openStorage(t, server, 'shared', 100);
+  await replicaB.revokedGrants.load();
+  // Written without the announcement, as if B had been disconnected when it was published.
+  await rawClient(t, server).zadd(replicaB.keys.revokedGrants, Math.floor(Date.now() / 1000) + 60, 'g-missed');
+  assert.equal(replicaB.revokedGrants.isRevoked('g-missed'), false, 'not yet: B answers from memory');
+  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-missed')), 'B saw it after a refresh');
 });
 
 test('createStorage with kind redis uses the server name as key prefix; close quits the connection', async (t) => {
