@@ -6,6 +6,8 @@ export { createSignInMethods } from './sign-in-setup.ts';
 export type { SignInOptions } from './sign-in-setup.ts';
 export { openStorage } from './open-storage.ts';
 export type { OpenedStorage } from './open-storage.ts';
+export { StorageError, rotateSigningKeys } from './storage/index.ts';
+export type { RotationResult } from './storage/index.ts';
 export { resourceUrlsFor, MCP_SCOPE } from './resource-urls.ts';
 export type { ResourceUrls } from './resource-urls.ts';
 export { REFRESH_REPLAY_GRACE_SECONDS } from './refresh-grace.ts';

@@ -31,8 +31,14 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies; failures?: FailureLog }): Promise<void> {
-  const callback = options.provider.callback();
+export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Provider; proxies: TrustedProxies; failures?: FailureLog }): Promise<void> {
+  // The provider is rebuilt when the signing keys rotate; its Koa handler is made once per provider.
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const callbackOf = (provider: Provider) => {
+    let callback = callbacks.get(provider);
+    if (!callback) callbacks.set(provider, callback = provider.callback());
+    return callback;
+  };
   // Each registration counts against its address, whatever its outcome.
   const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 }, failures: options.failures });
   app.removeAllContentTypeParsers();
@@ -57,7 +63,7 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: Pro
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
     reply.hijack();
-    callback(request.raw, reply.raw);
+    callbackOf(options.provider())(request.raw, reply.raw);
   };
   for (const path of PROVIDER_PATHS) {
     app.route({ method: ['GET', 'POST', 'DELETE', 'PUT'], url: path, handler: (request, reply) => handOver(request, reply) });

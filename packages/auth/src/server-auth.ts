@@ -22,7 +22,11 @@ export interface ServerAuthOptions {
   serverName: string;
   publicUrl: string;
   /** `failures` counts registrations per address (Redis: across replicas); default in memory. */
-  storage: { Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore; failures?: FailureLog };
+  storage: {
+    Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore; failures?: FailureLog;
+    /** Told of each key rotation, so this server signs with the new key and verifies with both, without a restart. */
+    watchSigningKeys?(listener: (jwks: { keys: readonly object[] }) => void): void;
+  };
   /** Private signing keys (see storage/signing-keys.ts). */
   jwks: { keys: readonly object[] };
   /** Secret for cookies and CSRF tokens. */
@@ -37,6 +41,7 @@ export interface ServerAuthOptions {
 
 export interface ServerAuth {
   readonly urls: ResourceUrls;
+  /** The provider signing with the current keys (rebuilt at each rotation). */
   readonly provider: Provider;
   readonly verifier: TokenVerifier;
   /** The OAuth routes, metadata, sign-in and consent pages, and CORS: register at the app's root. */
@@ -59,28 +64,33 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
   const consents = new ConsentMemory(options.storage.Adapter);
   const proxies = new TrustedProxies(options.trustedProxies);
-  const provider = createAuthorizationServer({
-    urls,
-    adapter: withRefreshGrace(options.storage.Adapter),
-    jwks: { keys: [...options.jwks.keys] },
-    cookieKeys: [options.secret],
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
-    findEmail: (accountId) => accounts.findEmail(accountId),
-  });
-
-  // Clients rarely ask for the `mcp` scope by name; it is the only thing a token here is for.
-  provider.use(async (ctx, next) => {
-    if (ctx.path === '/authorize' && ctx.method === 'GET') {
-      const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
-      if (!scopes.has(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [...scopes, MCP_SCOPE].join(' ') };
-    }
-    await next();
-  });
-  // A revoked grant must fail on the next MCP request, not when its access token expires.
-  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => {
-    void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
-  });
+  /** The provider is immutable once built: a key rotation builds a new one over the same storage. */
+  const buildProvider = (jwks: { keys: readonly object[] }): Provider => {
+    const built = createAuthorizationServer({
+      urls,
+      adapter: withRefreshGrace(options.storage.Adapter),
+      jwks: { keys: [...jwks.keys] },
+      cookieKeys: [options.secret],
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+      findEmail: (accountId) => accounts.findEmail(accountId),
+    });
+    // Clients rarely ask for the `mcp` scope by name; it is the only thing a token here is for.
+    built.use(async (ctx, next) => {
+      if (ctx.path === '/authorize' && ctx.method === 'GET') {
+        const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
+        if (!scopes.has(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [...scopes, MCP_SCOPE].join(' ') };
+      }
+      await next();
+    });
+    // A revoked grant must fail on the next MCP request, not when its access token expires.
+    built.on('grant.revoked', (_ctx: unknown, grantId: string) => {
+      void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
+    });
+    return built;
+  };
+  let provider = buildProvider(options.jwks);
+  const currentProvider = () => provider;
 
   /** Revokes a whole grant: its stored tokens go, and its access tokens fail from the next request. */
   const revokeGrant = async (grantId: string) => {
@@ -100,17 +110,21 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
       return false;
     },
   });
+  options.storage.watchSigningKeys?.((jwks) => {
+    provider = buildProvider(jwks);
+    verifier.setKeys(publicJwks(jwks));
+  });
   return {
     urls,
-    provider,
+    get provider() { return provider; },
     verifier,
     bearerCheck: bearerCheck(verifier, urls, (error) => options.onBearerFailure?.(error)),
     async routes(app) {
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
-      await app.register(oauthRoutes, { provider, proxies, failures: options.storage.failures });
+      await app.register(oauthRoutes, { provider: currentProvider, proxies, failures: options.storage.failures });
       await app.register(interactionRoutes, {
-        provider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
+        provider: currentProvider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
         accounts, consents, proxies, secret: options.secret, adapter: options.storage.Adapter,
       });
     },

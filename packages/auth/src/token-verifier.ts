@@ -36,7 +36,7 @@ const CACHE_LIMIT = 10_000;
  */
 export class TokenVerifier {
   readonly #urls: ResourceUrls;
-  readonly #keys: ReturnType<typeof createLocalJWKSet>;
+  #keys: ReturnType<typeof createLocalJWKSet>;
   readonly #revocations: RevocationCheck;
   readonly #accountCheck: AccountCheck | undefined;
   readonly #cache = new Map<string, VerifiedToken>();
@@ -46,6 +46,11 @@ export class TokenVerifier {
     this.#keys = createLocalJWKSet(options.publicJwks);
     this.#revocations = options.revocations;
     this.#accountCheck = options.accountCheck;
+  }
+
+  /** After a key rotation: the new key and the retiring ones. Tokens already verified stay cached. */
+  setKeys(publicJwks: JSONWebKeySet): void {
+    this.#keys = createLocalJWKSet(publicJwks);
   }
 
   async verifyAccessToken(token: string): Promise<VerifiedToken> {

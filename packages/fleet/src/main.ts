@@ -22,6 +22,7 @@ const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
   clients [--json]      per-server client snippets (URLs to add)
   redirect-uris [--json] the callback URLs to register at the upstream IdP
   hash-password         hash a password for the password provider
+  rotate-keys NAME [--json] add a new signing key; the old one verifies until its tokens expire
   start                 run the example fleet in the foreground (npm start)
 
 The config is --config FILE, else $MCP_FLEET_CONFIG, else ./fleet.json.
@@ -123,6 +124,16 @@ async function run(argv: string[]): Promise<void> {
     case 'hash-password': {
       const { hashPasswordFrom } = await import('./commands/hash-password.ts');
       return print(await hashPasswordFrom(process.stdin, process.stdout));
+    }
+    case 'rotate-keys': {
+      const { rotateKeys } = await import('./commands/rotate-keys.ts');
+      const rotated = await rotateKeys(config(), name);
+      if (values.json) return print(JSON.stringify(rotated, null, 2));
+      return print([
+        `${rotated.server}: new signing key ${rotated.kid} (running sidecars switch to it by themselves, within seconds)`,
+        ...rotated.retiring.map((key) => `  ${key.kid} still verifies tokens until ${new Date(key.retireAt).toISOString()}`),
+        ...rotated.removed.map((kid) => `  ${kid} retired and removed`),
+      ].join('\n'));
     }
     case 'start': {
       const [{ START_USER, prepareStart }, { upForeground }] = await Promise.all([import('./commands/start.ts'), import('./commands/up.ts')]);

@@ -25,6 +25,8 @@ export type RedisStorageOptions = {
 export type RedisStorage = Storage & {
   readonly revokedGrants: RedisRevokedGrantStore;
   readonly client: Redis;
+  /** A second connection, in subscriber mode: revocation and key-rotation announcements. */
+  readonly subscriber: Redis;
   readonly keys: RedisKeys;
 };
 
@@ -127,8 +129,11 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   const onError = options.onBackgroundError ?? warnByDefault;
   const client = new Redis(options.url, options.redisOptions ?? {});
   client.on('error', onError);
+  const subscriber = client.duplicate();
+  subscriber.on('error', onError);
   const keys = redisKeys(options.keyPrefix);
   const revokedGrants = createRedisRevokedGrants(client, {
+    subscriber,
     key: keys.revokedGrants,
     refreshIntervalMs: options.refreshIntervalMs,
     onBackgroundError: onError,
@@ -139,6 +144,7 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
     revokedGrants,
     failures: createRedisFailureLog(client, keys.failures),
     client,
+    subscriber,
     keys,
     /**
      * Says QUIT when connected and waits (at most 2 s) for the socket to end;
@@ -146,6 +152,7 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
      */
     async close() {
       revokedGrants.stop();
+      subscriber.disconnect();
       if (client.status !== 'ready') {
         client.disconnect();
         return;

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 
-import { startBackgroundTimer, warnByDefault, type BackgroundErrorHandler } from './background-timer.ts';
+import { startBackgroundTimer, type BackgroundErrorHandler } from './background-timer.ts';
 import { epochSeconds, RevokedGrantSet, type RevokedGrantStore } from './revoked-grants.ts';
 
 export type RedisRevokedGrantOptions = {
+  /** A connection in subscriber mode, shared with other listeners (it can send nothing else). */
+  readonly subscriber: Redis;
   /** The sorted set: member grant id, score expiry in epoch seconds. */
   readonly key: string;
   /**
@@ -38,17 +40,16 @@ export function createRedisRevokedGrants(client: Redis, options: RedisRevokedGra
   const set = new RevokedGrantSet();
   const { key } = options;
   let stopRefreshing: (() => void) | undefined;
-  let subscriber: Redis | undefined;
+  let listening = false;
 
-  /** A second connection (a subscribed one can send nothing else); ioredis re-subscribes after a reconnect. */
+  /** ioredis re-subscribes after a reconnect. */
   async function listen(): Promise<void> {
-    subscriber = client.duplicate();
-    subscriber.on('error', options.onBackgroundError ?? warnByDefault);
-    subscriber.on('message', (channel: string, message: string) => {
+    listening = true;
+    options.subscriber.on('message', (channel: string, message: string) => {
       const announced = channel === key ? parseAnnouncement(message) : undefined;
       if (announced) set.add(...announced);
     });
-    await subscriber.subscribe(key);
+    await options.subscriber.subscribe(key);
   }
 
   /** Drops expired members, then merges the live ones (there is no un-revoke, so merging loses nothing). */
@@ -69,7 +70,7 @@ export function createRedisRevokedGrants(client: Redis, options: RedisRevokedGra
 
   return {
     async load() {
-      if (!subscriber) await listen();
+      if (!listening) await listen();
       await readLive();
       set.markLoaded();
       stopRefreshing ??= startBackgroundTimer(options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS, readLive,
@@ -89,7 +90,6 @@ export function createRedisRevokedGrants(client: Redis, options: RedisRevokedGra
     },
     stop() {
       stopRefreshing?.();
-      subscriber?.disconnect();
     },
   };
 }

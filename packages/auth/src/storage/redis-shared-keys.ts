@@ -4,11 +4,12 @@ import type { Redis } from 'ioredis';
 import { storageErrors } from './errors.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import { withRedisLock } from './redis-lock.ts';
-import { generateSecret, generateSigningJwk, parseSecret, parseSigningJwks, type SigningJwks } from './signing-keys.ts';
+import { generateSecret, generateSigningJwk, parseSecret } from './signing-keys.ts';
+import { parseStoredJwks, type StoredJwks } from './stored-jwks.ts';
 
 /** What every replica of one server must hold identically: the keys tokens and cookies are signed with. */
 export type SharedKeys = {
-  readonly jwks: SigningJwks;
+  readonly jwks: StoredJwks;
   /** Newest first: the first signs, all verify (oidc-provider `cookies.keys`). */
   readonly cookieKeys: readonly string[];
 };
@@ -39,7 +40,7 @@ export function parseCookieKeys(source: string, text: string): string[] {
 export async function readSharedKeys(client: Redis, keys: RedisKeys): Promise<SharedKeys | undefined> {
   const [jwks, cookieKeys] = await client.mget(keys.signingKeys, keys.cookieKeys);
   if (jwks === null || cookieKeys === null) return undefined;
-  return { jwks: parseSigningJwks(keys.signingKeys, jwks), cookieKeys: parseCookieKeys(keys.cookieKeys, cookieKeys) };
+  return { jwks: parseStoredJwks(keys.signingKeys, jwks), cookieKeys: parseCookieKeys(keys.cookieKeys, cookieKeys) };
 }
 
 /** Under the lock: writes whichever key is missing (SET NX, so nothing is ever overwritten). */
