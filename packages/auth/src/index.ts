@@ -5,7 +5,7 @@ export type { ServerAuth, ServerAuthOptions } from './server-auth.ts';
 export { createSignInMethods } from './sign-in-setup.ts';
 export type { SignInOptions } from './sign-in-setup.ts';
 export { openStorage } from './open-storage.ts';
-export type { OpenedStorage } from './open-storage.ts';
+export type { OpenedStorage, OpenStorageOptions } from './open-storage.ts';
 export { StorageError, rotateSigningKeys } from './storage/index.ts';
 export type { RotationResult } from './storage/index.ts';
 export { resourceUrlsFor, MCP_SCOPE } from './resource-urls.ts';

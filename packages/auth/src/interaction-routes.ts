@@ -24,6 +24,8 @@ export interface InteractionOptions {
   secret: string;
   /** The server's storage adapter, where upstream sign-ins in progress are kept. */
   adapter: AdapterConstructor;
+  /** False while the storage is down: the pages say so (503) instead of failing halfway. */
+  isAvailable?: () => boolean;
 }
 
 const PAGE_HEADERS = {
@@ -59,6 +61,12 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   app.addHook('onRequest', async (request) => options.proxies.stripUntrusted(request.raw));
+  app.addHook('onRequest', async (_request, reply) => {
+    if (options.isAvailable?.() ?? true) return;
+    return html(reply.header('retry-after', '5'), 503, renderDeadEnd({
+      title: 'Sign-in is unavailable', message: 'This server cannot reach its storage right now. Try again in a moment.', serverName: options.serverName,
+    }));
+  });
 
   /** Ends the login step of interaction `uid` as `user`, without the interaction cookie's path. */
   async function finishLogin(reply: FastifyReply, uid: string, user: SignedInUser): Promise<FastifyReply> {

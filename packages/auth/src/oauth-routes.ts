@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { refuseStorageUnavailable } from './storage-unavailable.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import type { FailureLog } from './storage/failure-log.ts';
 import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
@@ -31,7 +32,7 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Provider; proxies: TrustedProxies; failures?: FailureLog }): Promise<void> {
+export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Provider; proxies: TrustedProxies; failures?: FailureLog; isAvailable?: () => boolean }): Promise<void> {
   // The provider is rebuilt when the signing keys rotate; its Koa handler is made once per provider.
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   const callbackOf = (provider: Provider) => {
@@ -51,7 +52,10 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: () 
     if (Number(request.headers['content-length'] ?? 0) > OAUTH_BODY_LIMIT) {
       return refuse(reply, 413, 'invalid_request', `the request body is larger than ${OAUTH_BODY_LIMIT} bytes`);
     }
-    if (request.method === 'POST' && request.url.split('?')[0] === '/register') {
+    // Metadata and keys are answered from memory; everything else needs the storage.
+    const path = (url ?? request.url).split('?')[0];
+    if (!(options.isAvailable?.() ?? true) && path !== '/jwks' && !path.startsWith('/.well-known/')) return refuseStorageUnavailable(reply);
+    if (request.method === 'POST' && path === '/register') {
       const attempt = { username: '', ip: options.proxies.clientIp(request.raw) };
       const decision = await registrations.check(attempt);
       if (!decision.allowed) {

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import {
-  activeJwks, cookieSecretFile, createRedisStorage, createSqliteStorage, loadOrCreateSecret, loadOrCreateSharedKeys, loadOrCreateSigningKeys,
-  parseStoredJwks, redisKeyPrefix, signingKeysFile, sqliteFile, watchRedisSigningKeys, watchSigningKeysFile,
+  StorageError, activeJwks, cookieSecretFile, createRedisStorage, createSqliteStorage, loadOrCreateSecret, loadOrCreateSharedKeys,
+  loadOrCreateSigningKeys, parseStoredJwks, redisKeyPrefix, signingKeysFile, sqliteFile, storageErrors, trackRedisStatus,
+  watchRedisSigningKeys, watchSigningKeysFile,
 } from './storage/index.ts';
-import type { SigningJwks, SigningKeysListener, Storage, StorageLocation } from './storage/index.ts';
+import type { SigningJwks, SigningKeysListener, Storage, StorageLocation, StorageStatus, StorageStatusLog } from './storage/index.ts';
 
 export interface OpenedStorage extends Storage {
   /** The signing keys in service (newest first; retired ones left out). */
@@ -13,7 +14,14 @@ export interface OpenedStorage extends Storage {
   secret: string;
   /** Calls `listener` with the keys in service after each rotation (and retirement), until close. */
   watchSigningKeys(listener: SigningKeysListener): void;
+  /** False while the store cannot answer (Redis down): OAuth routes answer 503 then. Always true for SQLite. */
+  isAvailable(): boolean;
 }
+
+export type OpenStorageOptions = {
+  /** Where a storage outage and its end are logged (once each, reminders at most a minute apart). Default: process warnings. */
+  readonly log?: StorageStatusLog;
+};
 
 /**
  * One server's state, ready to serve: the store (revoked grants loaded), its
@@ -21,9 +29,9 @@ export interface OpenedStorage extends Storage {
  * on first start; Redis keeps them beside the grants, so every replica of the
  * server signs and verifies with the same keys.
  */
-export async function openStorage(config: FleetConfig, server: ServerConfig): Promise<OpenedStorage> {
+export async function openStorage(config: FleetConfig, server: ServerConfig, options: OpenStorageOptions = {}): Promise<OpenedStorage> {
   const location = { stateDir: config.stateDir, serverName: server.name };
-  return config.storage.kind === 'redis' ? openRedis(config.storage.url, location) : openSqlite(location);
+  return config.storage.kind === 'redis' ? openRedis(config.storage.url, location, options) : openSqlite(location);
 }
 
 async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
@@ -36,6 +44,7 @@ async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
   const stops: (() => void)[] = [];
   return {
     Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, failures: storage.failures, jwks, secret,
+    isAvailable: () => true,
     watchSigningKeys: (listener) => { stops.push(watchSigningKeysFile(file, { current: jwks }, listener)); },
     close: async () => {
       for (const stop of stops) stop();
@@ -44,21 +53,28 @@ async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
   };
 }
 
-async function openRedis(url: string, location: StorageLocation): Promise<OpenedStorage> {
-  const storage = createRedisStorage({ url, keyPrefix: redisKeyPrefix(location.serverName) });
+async function openRedis(url: string, location: StorageLocation, options: OpenStorageOptions): Promise<OpenedStorage> {
+  let status: StorageStatus | undefined;
+  const storage = createRedisStorage({
+    url, keyPrefix: redisKeyPrefix(location.serverName),
+    // Connection and background failures go to one rate-limited log line per outage.
+    onBackgroundError: (error) => status?.report(error),
+  });
+  status = trackRedisStatus(storage.client, options.log);
   const stops: (() => void)[] = [];
   const close = async () => {
     for (const stop of stops) stop();
     await storage.close();
   };
   try {
-    const shared = await loadOrCreateSharedKeys(storage.client, storage.keys);
+    const shared = await loadOrCreateSharedKeys(storage.client, storage.keys).catch(unavailableAtStart);
     const jwks = activeJwks(shared.jwks);
-    await storage.revokedGrants.load();
+    await storage.revokedGrants.load().catch(unavailableAtStart);
     return {
       Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, failures: storage.failures, jwks, secret: shared.cookieKeys[0],
+      isAvailable: status.isAvailable,
       watchSigningKeys: (listener) => {
-        stops.push(watchRedisSigningKeys(storage.client, storage.subscriber, storage.keys.signingKeys, { current: jwks }, listener));
+        stops.push(watchRedisSigningKeys(storage.client, storage.subscriber, storage.keys.signingKeys, { current: jwks, onError: status.report }, listener));
       },
       close,
     };
@@ -66,4 +82,10 @@ async function openRedis(url: string, location: StorageLocation): Promise<Opened
     await close();
     throw error;
   }
+}
+
+/** Redis unreachable at start: a coded error naming the cause, never the URL (it may hold a password). */
+function unavailableAtStart(error: unknown): never {
+  if (error instanceof StorageError) throw error;
+  throw storageErrors.AUTH_ERR_STORAGE_UNAVAILABLE((error as { code?: string }).code ?? (error as Error).name);
 }

@@ -51,7 +51,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   const metrics = new SidecarMetrics(server.name);
   app.addHook('onResponse', recordResponse(metrics));
 
-  const storage = await openStorage(config, server);
+  const storage = await openStorage(config, server, { log: app.log });
   app.addHook('onClose', async () => storage.close());
   const auth = createServerAuth({
     serverName: server.name,

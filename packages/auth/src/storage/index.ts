@@ -41,4 +41,6 @@ export { rotateSigningKeys } from './rotate-signing-keys.ts';
 export type { RotateSigningKeysOptions } from './rotate-signing-keys.ts';
 export { watchRedisSigningKeys, watchSigningKeysFile } from './watch-signing-keys.ts';
 export type { SigningKeysListener } from './watch-signing-keys.ts';
+export { trackRedisStatus, warningLog } from './storage-status.ts';
+export type { StorageStatus, StorageStatusLog } from './storage-status.ts';
 export { StorageError, storageErrors } from './errors.ts';

@@ -36,12 +36,24 @@ async function waitForPing(url: string, child: ChildProcess, output: () => strin
   throw new Error(`redis-server did not answer PING within 10 s: ${output()}`);
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence, in its own temp dir. */
-export async function startRedisServer(): Promise<RedisServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'mcp-fleet-redis-'));
-  const port = await freeLoopbackPort();
+export type RedisServerOptions = {
+  /** Start again where a stopped server was: the same port, and its data kept in `dir` (append-only file, fsync always). */
+  readonly restartOf?: { readonly port: number; readonly dir: string };
+  /** Keep the data in `dir` (append-only file), so a later server started with `restartOf` finds it. */
+  readonly dir?: string;
+};
+
+/**
+ * A throwaway redis-server on a free loopback port, in its own temp dir, no
+ * persistence; or, given `dir`, persistent there (the caller removes it).
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer & { readonly port: number }> {
+  const given = options.restartOf?.dir ?? options.dir;
+  const dir = given ?? await mkdtemp(join(tmpdir(), 'mcp-fleet-redis-'));
+  const port = options.restartOf?.port ?? await freeLoopbackPort();
+  const persistence = given ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -51,7 +63,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
-    await rm(dir, { recursive: true, force: true });
+    if (!given) await rm(dir, { recursive: true, force: true });
   };
   try {
     await waitForPing(url, child, () => output);
@@ -59,5 +71,5 @@ export async function startRedisServer(): Promise<RedisServer> {
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, port, stop };
 }
