@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 
 export type RedisServer = { readonly url: string; stop(): Promise<void> };
@@ -75,4 +76,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     throw error;
   }
   return { url, port, stop };
+}
+
+/** A redis-server stopped when test `t` ends. */
+export async function redisServerFor(t: TestContext): Promise<RedisServer> {
+  const server = await startRedisServer();
+  t.after(() => server.stop());
+  return server;
+}
+
+/** A plain client of `server`, closed when test `t` ends. */
+export function redisClientFor(t: TestContext, server: RedisServer): Redis {
+  const client = new Redis(server.url);
+  t.after(() => client.quit());
+  return client;
 }
