@@ -2,36 +2,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword } from '@mcp-fleet/auth';
-import { CookieJar, followBrowserFlow } from '../support/browser-flow.ts';
-import { TEST_REDIRECT, authorizeUrl, pkcePair, registerClient } from '../support/raw-oauth.ts';
+import { formAction, registerClient, signInPage, wrongPasswords } from '../support/raw-oauth.ts';
 import { startSidecar } from '../support/sidecar-server.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
 
 const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
-
-/** Opens the sign-in page of a fresh authorization request; returns its URL, HTML and the jar. */
-async function signInPage(sidecar: RunningSidecar) {
-  const client = await registerClient(sidecar.origin);
-  const jar = new CookieJar();
-  let html = '';
-  let pageUrl: URL | undefined;
-  await followBrowserFlow(authorizeUrl(sidecar.origin, { client_id: client.body.client_id, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), {
-    jar,
-    stopWhen: (url) => url.href.startsWith(TEST_REDIRECT) || pageUrl !== undefined,
-    pickForm: (forms, url, page) => {
-      html = page;
-      pageUrl = url;
-      return forms[0];
-    },
-  });
-  return { jar, html, pageUrl: pageUrl! };
-}
-
-function formAction(html: string, base: URL): URL {
-  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-  if (!action) throw new Error('no form');
-  return new URL(action.replace(/&amp;/g, '&'), base);
-}
 
 describe('bad input to the OAuth endpoints', () => {
   let sidecar: RunningSidecar;
@@ -57,7 +32,7 @@ describe('bad input to the OAuth endpoints', () => {
   });
 
   test('C1: the consent page cannot be framed; a consent POST without or with a wrong CSRF token is refused', async () => {
-    const { jar, html, pageUrl } = await signInPage(sidecar);
+    const { jar, html, pageUrl } = await signInPage(sidecar.origin);
     const login = await fetch(formAction(html, pageUrl), {
       method: 'POST', redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
@@ -92,20 +67,9 @@ describe('bad input to the OAuth endpoints', () => {
   });
 
   test('a password flood is rate-limited: 429 with Retry-After', async () => {
-    const { jar, html, pageUrl } = await signInPage(sidecar);
-    const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1];
-    const statuses: number[] = [];
-    let retryAfter: string | null = null;
-    for (let attempt = 0; attempt < 7; attempt++) {
-      const response = await fetch(formAction(html, pageUrl), {
-        method: 'POST', redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
-        body: new URLSearchParams({ username: 'alice', password: `wrong ${attempt}`, csrf_token: csrf }).toString(),
-      });
-      statuses.push(response.status);
-      retryAfter ??= response.headers.get('retry-after');
-      await response.body?.cancel();
-    }
+    const answers = await wrongPasswords(sidecar.origin, 'alice', 7);
+    const statuses = answers.map((answer) => answer.status);
+    const retryAfter = answers.find((answer) => answer.retryAfter)?.retryAfter;
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
     assert.equal(statuses.at(-1), 429);
     assert.ok(Number(retryAfter) > 0);

@@ -71,3 +71,45 @@ export async function obtainTokens(origin: string, credentials: { username: stri
   if (tokens.status !== 200) throw new Error(`token request answered ${tokens.status}: ${JSON.stringify(tokens.body)}`);
   return { clientId: client.body.client_id, tokens: tokens.body };
 }
+
+/** Opens the sign-in page of a fresh authorization request; returns its URL, HTML and the jar. */
+export async function signInPage(origin: string) {
+  const client = await registerClient(origin);
+  const jar = new CookieJar();
+  let html = '';
+  let pageUrl: URL | undefined;
+  await followBrowserFlow(authorizeUrl(origin, { client_id: client.body.client_id, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }), {
+    jar,
+    stopWhen: (url) => url.href.startsWith(TEST_REDIRECT) || pageUrl !== undefined,
+    pickForm: (forms, url, page) => {
+      html = page;
+      pageUrl = url;
+      return forms[0];
+    },
+  });
+  return { jar, html, pageUrl: pageUrl! };
+}
+
+/** The action of the page's first form. */
+export function formAction(html: string, base: URL): URL {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error('no form');
+  return new URL(action.replace(/&amp;/g, '&'), base);
+}
+
+/** Opens a sign-in page and posts `count` wrong passwords for `username`; the status and Retry-After of each answer. */
+export async function wrongPasswords(origin: string, username: string, count: number): Promise<{ status: number; retryAfter: string | null }[]> {
+  const { jar, html, pageUrl } = await signInPage(origin);
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1];
+  const answers: { status: number; retryAfter: string | null }[] = [];
+  for (let attempt = 0; attempt < count; attempt++) {
+    const response = await fetch(formAction(html, pageUrl), {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
+      body: new URLSearchParams({ username, password: `wrong ${attempt}`, csrf_token: csrf }).toString(),
+    });
+    answers.push({ status: response.status, retryAfter: response.headers.get('retry-after') });
+    await response.body?.cancel();
+  }
+  return answers;
+}

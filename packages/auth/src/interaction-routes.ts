@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import type { AdapterConstructor } from 'oidc-provider';
 import type { AccountStore, ConsentMemory } from './account-store.ts';
 import { INTERACTION_PATH } from './authorization-server.ts';
 import { PASSWORD_FORM_FIELDS, SIGN_IN_PAGE_CSP, renderConsent, renderDeadEnd, renderSignInFailed } from './pages.ts';
@@ -10,7 +11,8 @@ import { SignInAttempts } from './sign-in-attempts.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 
 export interface InteractionOptions {
-  provider: Provider;
+  /** The current provider (rebuilt when the signing keys rotate). */
+  provider: () => Provider;
   urls: ResourceUrls;
   serverName: string;
   methods: SignInMethods;
@@ -20,6 +22,10 @@ export interface InteractionOptions {
   proxies: TrustedProxies;
   /** Secret for CSRF tokens. */
   secret: string;
+  /** The server's storage adapter, where upstream sign-ins in progress are kept. */
+  adapter: AdapterConstructor;
+  /** False while the storage is down: the pages say so (503) instead of failing halfway. */
+  isAvailable?: () => boolean;
 }
 
 const PAGE_HEADERS = {
@@ -35,8 +41,9 @@ const PAGE_HEADERS = {
  * back through /callback/:provider, then the consent page (C1–C3).
  */
 export async function interactionRoutes(app: FastifyInstance, options: InteractionOptions): Promise<void> {
-  const { provider, urls, methods } = options;
-  const attempts = new SignInAttempts<unknown>();
+  const { urls, methods } = options;
+  const { provider } = options;
+  const attempts = new SignInAttempts<unknown>(options.adapter);
   const secureCookies = urls.origin.startsWith('https:');
   const bindingCookie = secureCookies ? '__Host-mcp-signin' : 'mcp-signin';
   const csrfFor = (purpose: string, uid: string) => createHmac('sha256', options.secret).update(`${purpose}\n${uid}`).digest('base64url');
@@ -54,10 +61,16 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   app.addHook('onRequest', async (request) => options.proxies.stripUntrusted(request.raw));
+  app.addHook('onRequest', async (_request, reply) => {
+    if (options.isAvailable?.() ?? true) return;
+    return html(reply.header('retry-after', '5'), 503, renderDeadEnd({
+      title: 'Sign-in is unavailable', message: 'This server cannot reach its storage right now. Try again in a moment.', serverName: options.serverName,
+    }));
+  });
 
   /** Ends the login step of interaction `uid` as `user`, without the interaction cookie's path. */
   async function finishLogin(reply: FastifyReply, uid: string, user: SignedInUser): Promise<FastifyReply> {
-    const interaction = await provider.Interaction.find(uid);
+    const interaction = await provider().Interaction.find(uid);
     if (!interaction) return expired(reply);
     await options.accounts.save({ subject: user.subject, email: user.email, facts: user.facts });
     interaction.result = { login: { accountId: user.subject } };
@@ -70,7 +83,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const accountId = details.session?.accountId as string;
     const clientId = details.params.client_id as string;
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
+    const grant = details.grantId ? await provider().Grant.find(details.grantId) : new (provider().Grant)({ accountId, clientId });
     if (!grant) throw new Error('the grant of this interaction is gone');
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -78,11 +91,11 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const grantId = await grant.save();
     request.log.info({ subject: accountId, clientId }, 'consent granted');
     reply.hijack();
-    await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await provider().interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
   app.get(`${INTERACTION_PATH}/:uid`, async (request, reply) => {
-    const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+    const details = await provider().interactionDetails(request.raw, reply.raw).catch(() => undefined);
     if (!details) return expired(reply);
     const { uid } = details;
     if (details.prompt.name === 'login') {
@@ -93,7 +106,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
       return html(reply, 200, options.pages.chooser({ uid, csrfToken: csrfFor('password', uid) }));
     }
     const accountId = details.session?.accountId as string;
-    const client = await provider.Client.find(details.params.client_id as string);
+    const client = await provider().Client.find(details.params.client_id as string);
     if (!client) return expired(reply);
     if (await options.consents.approved(accountId, client.clientId, client.redirectUris ?? [])) {
       return finishConsent(request, reply, details);
@@ -114,17 +127,17 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
 
   app.post(`${INTERACTION_PATH}/:uid/consent`, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string>;
-    const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+    const details = await provider().interactionDetails(request.raw, reply.raw).catch(() => undefined);
     if (!details || details.prompt.name !== 'consent') return expired(reply);
     if (!csrfMatches('consent', details.uid, body.csrf)) {
       return html(reply, 403, renderDeadEnd({ title: 'Consent refused', message: 'This form has expired or did not come from this server.', serverName: options.serverName }));
     }
     if (body.decision !== 'approve') {
       reply.hijack();
-      await provider.interactionFinished(request.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+      await provider().interactionFinished(request.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
       return;
     }
-    const client = await provider.Client.find(details.params.client_id as string);
+    const client = await provider().Client.find(details.params.client_id as string);
     if (client) await options.consents.remember(details.session?.accountId as string, client.clientId, client.redirectUris ?? []);
     return finishConsent(request, reply, details);
   });
@@ -133,10 +146,10 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const { provider: id } = request.params as { provider: string };
     const uid = String((request.query as Record<string, unknown>).uid ?? '');
     const upstream = methods.upstream.get(id);
-    if (!upstream || !(await provider.Interaction.find(uid))) return expired(reply);
+    if (!upstream || !(await provider().Interaction.find(uid))) return expired(reply);
     const { url, state, pending } = await upstream.beginSignIn();
     const binding = randomBytes(24).toString('base64url');
-    attempts.add(state, { uid, binding, pending });
+    await attempts.add(state, { uid, binding, pending });
     reply.header('set-cookie', `${bindingCookie}=${binding}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600${secureCookies ? '; Secure' : ''}`);
     return reply.redirect(url.href, 303);
   });
@@ -145,7 +158,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const { provider: id } = request.params as { provider: string };
     const upstream = methods.upstream.get(id);
     const query = request.query as Record<string, string | undefined>;
-    const attempt = upstream && query.state ? attempts.take(query.state, readCookie(request, bindingCookie)) : undefined;
+    const attempt = upstream && query.state ? await attempts.take(query.state, readCookie(request, bindingCookie)) : undefined;
     if (!upstream || !attempt) return expired(reply);
     let user: SignedInUser & { allowed: boolean };
     try {

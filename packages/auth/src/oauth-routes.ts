@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { refuseStorageUnavailable } from './storage-unavailable.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
+import type { FailureLog } from './storage/failure-log.ts';
 import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
 
 /** oidc-provider reads at most 56 KiB of a body; larger ones get a clear 413 here. */
@@ -30,33 +32,42 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies }): Promise<void> {
-  const callback = options.provider.callback();
+export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Provider; proxies: TrustedProxies; failures?: FailureLog; isAvailable?: () => boolean }): Promise<void> {
+  // The provider is rebuilt when the signing keys rotate; its Koa handler is made once per provider.
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const callbackOf = (provider: Provider) => {
+    let callback = callbacks.get(provider);
+    if (!callback) callbacks.set(provider, callback = provider.callback());
+    return callback;
+  };
   // Each registration counts against its address, whatever its outcome.
-  const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 } });
+  const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 }, failures: options.failures });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   const refuse = (reply: FastifyReply, status: number, error: string, description: string) =>
     reply.code(status).header('cache-control', 'no-store').type('application/json').send({ error, error_description: description });
 
-  const handOver = (request: FastifyRequest, reply: FastifyReply, url?: string) => {
+  const handOver = async (request: FastifyRequest, reply: FastifyReply, url?: string) => {
     if (Number(request.headers['content-length'] ?? 0) > OAUTH_BODY_LIMIT) {
       return refuse(reply, 413, 'invalid_request', `the request body is larger than ${OAUTH_BODY_LIMIT} bytes`);
     }
-    if (request.method === 'POST' && request.url.split('?')[0] === '/register') {
+    // Metadata and keys are answered from memory; everything else needs the storage.
+    const path = (url ?? request.url).split('?')[0];
+    if (!(options.isAvailable?.() ?? true) && path !== '/jwks' && !path.startsWith('/.well-known/')) return refuseStorageUnavailable(reply);
+    if (request.method === 'POST' && path === '/register') {
       const attempt = { username: '', ip: options.proxies.clientIp(request.raw) };
-      const decision = registrations.check(attempt);
+      const decision = await registrations.check(attempt);
       if (!decision.allowed) {
         reply.header('retry-after', String(decision.retryAfterSeconds));
         return refuse(reply, 429, 'slow_down', `too many client registrations from this address; retry in ${decision.retryAfterSeconds} s`);
       }
-      registrations.recordFailure(attempt);
+      await registrations.recordFailure(attempt);
     }
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
     reply.hijack();
-    callback(request.raw, reply.raw);
+    callbackOf(options.provider())(request.raw, reply.raw);
   };
   for (const path of PROVIDER_PATHS) {
     app.route({ method: ['GET', 'POST', 'DELETE', 'PUT'], url: path, handler: (request, reply) => handOver(request, reply) });

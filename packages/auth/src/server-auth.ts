@@ -10,9 +10,11 @@ import { oauthRoutes } from './oauth-routes.ts';
 import { bearerCheck, registerProtectedResourceMetadata } from './protected-resource.ts';
 import type { BearerError } from './errors.ts';
 import { withRefreshGrace } from './refresh-grace.ts';
+import { answerStorageOutage } from './storage-unavailable.ts';
 import { MCP_SCOPE, resourceUrlsFor } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
+import type { FailureLog } from './storage/failure-log.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
@@ -20,7 +22,14 @@ import { TrustedProxies } from './trusted-proxies.ts';
 export interface ServerAuthOptions {
   serverName: string;
   publicUrl: string;
-  storage: { Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore };
+  /** `failures` counts registrations per address (Redis: across replicas); default in memory. */
+  storage: {
+    Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore; failures?: FailureLog;
+    /** Told of each key rotation, so this server signs with the new key and verifies with both, without a restart. */
+    watchSigningKeys?(listener: (jwks: { keys: readonly object[] }) => void): void;
+    /** False while the store is down: OAuth routes answer 503, bearer checks go on from memory. Default: always true. */
+    isAvailable?(): boolean;
+  };
   /** Private signing keys (see storage/signing-keys.ts). */
   jwks: { keys: readonly object[] };
   /** Secret for cookies and CSRF tokens. */
@@ -35,6 +44,7 @@ export interface ServerAuthOptions {
 
 export interface ServerAuth {
   readonly urls: ResourceUrls;
+  /** The provider signing with the current keys (rebuilt at each rotation). */
   readonly provider: Provider;
   readonly verifier: TokenVerifier;
   /** The OAuth routes, metadata, sign-in and consent pages, and CORS: register at the app's root. */
@@ -57,32 +67,42 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
   const consents = new ConsentMemory(options.storage.Adapter);
   const proxies = new TrustedProxies(options.trustedProxies);
-  const provider = createAuthorizationServer({
-    urls,
-    adapter: withRefreshGrace(options.storage.Adapter),
-    jwks: { keys: [...options.jwks.keys] },
-    cookieKeys: [options.secret],
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
-    findEmail: (accountId) => accounts.findEmail(accountId),
-  });
+  const isAvailable = () => options.storage.isAvailable?.() ?? true;
+  /** Grant revocations persist in the background; a failure (storage down) is logged by the storage, not thrown here. */
+  const recordRevocation = (grantId: string) => options.storage.revokedGrants
+    .revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds)
+    .catch(() => { /* the grant is already refused by this replica (memory); the outage is logged once by the storage */ });
 
-  // Clients rarely ask for the `mcp` scope by name; it is the only thing a token here is for.
-  provider.use(async (ctx, next) => {
-    if (ctx.path === '/authorize' && ctx.method === 'GET') {
-      const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
-      if (!scopes.has(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [...scopes, MCP_SCOPE].join(' ') };
-    }
-    await next();
-  });
-  // A revoked grant must fail on the next MCP request, not when its access token expires.
-  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => {
-    void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
-  });
+  /** The provider is immutable once built: a key rotation builds a new one over the same storage. */
+  const buildProvider = (jwks: { keys: readonly object[] }): Provider => {
+    const built = createAuthorizationServer({
+      urls,
+      adapter: withRefreshGrace(options.storage.Adapter),
+      jwks: { keys: [...jwks.keys] },
+      cookieKeys: [options.secret],
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+      findEmail: (accountId) => accounts.findEmail(accountId),
+    });
+    answerStorageOutage(built, isAvailable);
+    // Clients rarely ask for the `mcp` scope by name; it is the only thing a token here is for.
+    built.use(async (ctx, next) => {
+      if (ctx.path === '/authorize' && ctx.method === 'GET') {
+        const scopes = new Set(String(ctx.query.scope ?? '').split(' ').filter(Boolean));
+        if (!scopes.has(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [...scopes, MCP_SCOPE].join(' ') };
+      }
+      await next();
+    });
+    // A revoked grant must fail on the next MCP request, not when its access token expires.
+    built.on('grant.revoked', (_ctx: unknown, grantId: string) => recordRevocation(grantId));
+    return built;
+  };
+  let provider = buildProvider(options.jwks);
+  const currentProvider = () => provider;
 
   /** Revokes a whole grant: its stored tokens go, and its access tokens fail from the next request. */
   const revokeGrant = async (grantId: string) => {
-    await options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
+    await recordRevocation(grantId);
     await Promise.all(['RefreshToken', 'AccessToken', 'AuthorizationCode', 'Grant'].map((model) => new options.storage.Adapter(model).revokeByGrantId(grantId)));
     await new options.storage.Adapter('Grant').destroy(grantId);
   };
@@ -91,25 +111,35 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     publicJwks: publicJwks(options.jwks),
     revocations: options.storage.revokedGrants,
     // A user taken off the allow-list loses their grants on their next request.
+    // Storage down: the token is let through on its signature and the cached revocations, and asked again once it is back.
     accountCheck: async (token) => {
-      const account = await accounts.find(token.subject);
+      if (!isAvailable()) return 'unavailable';
+      const account = await accounts.find(token.subject).catch((error: unknown) => {
+        if (!isAvailable()) return 'unavailable' as const;
+        throw error;
+      });
+      if (account === 'unavailable') return account;
       if (account && options.methods.stillAllowed(account.facts)) return true;
       if (token.grantId) await revokeGrant(token.grantId);
       return false;
     },
   });
+  options.storage.watchSigningKeys?.((jwks) => {
+    provider = buildProvider(jwks);
+    verifier.setKeys(publicJwks(jwks));
+  });
   return {
     urls,
-    provider,
+    get provider() { return provider; },
     verifier,
     bearerCheck: bearerCheck(verifier, urls, (error) => options.onBearerFailure?.(error)),
     async routes(app) {
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
-      await app.register(oauthRoutes, { provider, proxies });
+      await app.register(oauthRoutes, { provider: currentProvider, proxies, failures: options.storage.failures, isAvailable });
       await app.register(interactionRoutes, {
-        provider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
-        accounts, consents, proxies, secret: options.secret,
+        provider: currentProvider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
+        accounts, consents, proxies, secret: options.secret, adapter: options.storage.Adapter, isAvailable,
       });
     },
   };

@@ -1,41 +1,48 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Adapter, AdapterConstructor } from 'oidc-provider';
 
 /** C3: the upstream `state` expires after this long. */
-const ATTEMPT_TTL_MS = 10 * 60_000;
-/** A flood of abandoned sign-ins must not grow memory without bound. */
-const MAX_ATTEMPTS = 10_000;
+const ATTEMPT_TTL_SECONDS = 10 * 60;
 
 export interface SignInAttempt<Pending> {
   /** The oidc-provider interaction the sign-in belongs to. */
   uid: string;
   /** Random value also set as a cookie: the attempt is bound to the browser that began it. */
   binding: string;
+  /** The upstream state, nonce and PKCE verifier (JSON). */
   pending: Pending;
   expiresAt: number;
 }
 
-/** Upstream sign-ins in progress, by state: single use, browser-bound, short-lived. */
+/**
+ * Upstream sign-ins in progress, by state: single use, browser-bound,
+ * short-lived. Kept in the server's storage, so the IdP's callback may land on
+ * any replica. The row is named by a hash of the state, never the state itself.
+ */
 export class SignInAttempts<Pending> {
-  readonly #byState = new Map<string, SignInAttempt<Pending>>();
+  readonly #adapter: Adapter;
 
-  add(state: string, attempt: Omit<SignInAttempt<Pending>, 'expiresAt'>): void {
-    this.#dropExpired();
-    if (this.#byState.size >= MAX_ATTEMPTS) this.#byState.delete(this.#byState.keys().next().value as string);
-    this.#byState.set(state, { ...attempt, expiresAt: Date.now() + ATTEMPT_TTL_MS });
+  constructor(Adapter: AdapterConstructor) {
+    this.#adapter = new Adapter('McpSignInAttempt');
+  }
+
+  static #id(state: string): string {
+    return createHash('sha256').update(state).digest('base64url');
+  }
+
+  async add(state: string, attempt: Omit<SignInAttempt<Pending>, 'expiresAt'>): Promise<void> {
+    const payload = { ...attempt, expiresAt: Date.now() + ATTEMPT_TTL_SECONDS * 1000 };
+    await this.#adapter.upsert(SignInAttempts.#id(state), payload as never, ATTEMPT_TTL_SECONDS);
   }
 
   /** The attempt for `state`, once, if `binding` is the browser's cookie and it has not expired. */
-  take(state: string, binding: string | undefined): SignInAttempt<Pending> | undefined {
-    const attempt = this.#byState.get(state);
-    this.#byState.delete(state);
+  async take(state: string, binding: string | undefined): Promise<SignInAttempt<Pending> | undefined> {
+    const id = SignInAttempts.#id(state);
+    const attempt = await this.#adapter.find(id) as SignInAttempt<Pending> | undefined;
+    if (attempt) await this.#adapter.destroy(id);
     if (!attempt || !binding || attempt.expiresAt < Date.now()) return undefined;
     const expected = Buffer.from(attempt.binding);
     const given = Buffer.from(binding);
     return expected.length === given.length && timingSafeEqual(expected, given) ? attempt : undefined;
-  }
-
-  #dropExpired(): void {
-    const now = Date.now();
-    for (const [state, attempt] of this.#byState) if (attempt.expiresAt < now) this.#byState.delete(state);
   }
 }

@@ -4,6 +4,8 @@ import { isAllowed } from './upstream/allow-policy.ts';
 import { UpstreamError } from './upstream/errors.ts';
 import { createUpstreamProviders } from './upstream/create-upstream-providers.ts';
 import type { CreateUpstreamProvidersOptions } from './upstream/create-upstream-providers.ts';
+import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
+import type { FailureLog } from './storage/failure-log.ts';
 import { renderRefused, renderSignInChooser } from './pages.ts';
 import type { PasswordSignIn as PasswordProvider } from './upstream/password-sign-in.ts';
 import type { PendingSignIn, UpstreamProvider, UpstreamUser } from './upstream/upstream-provider.ts';
@@ -13,6 +15,8 @@ export interface SignInOptions {
   insecureUpstream?: boolean;
   /** Tests only: where the github preset finds GitHub (a local stand-in). */
   githubEndpoints?: CreateUpstreamProvidersOptions['githubEndpoints'];
+  /** Where failed password sign-ins are counted: the server's storage (`OpenedStorage.failures`), so replicas count together. */
+  failures?: FailureLog;
 }
 
 function display(user: UpstreamUser): string {
@@ -62,6 +66,7 @@ export function createSignInMethods(config: FleetConfig, server: ServerConfig, o
     publicUrl: server.publicUrl,
     insecureIssuers: options.insecureUpstream,
     githubEndpoints: options.githubEndpoints,
+    ...(options.failures ? { rateLimiter: new LoginRateLimiter({ failures: options.failures }) } : {}),
   });
   const presets = built.list;
   const upstream = new Map(presets.map((preset) => [preset.id, asSignIn(preset, server)] as const));

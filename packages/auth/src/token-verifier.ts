@@ -22,7 +22,7 @@ export interface RevocationCheck {
  * Whether the token's user may still use this server (the allow-list may have
  * changed since they signed in); asked once per token, when it is first seen.
  */
-export type AccountCheck = (token: VerifiedToken) => Promise<boolean>;
+export type AccountCheck = (token: VerifiedToken) => Promise<boolean | 'unavailable'>;
 
 /** Verified tokens kept at most this many, oldest dropped first. */
 const CACHE_LIMIT = 10_000;
@@ -36,7 +36,7 @@ const CACHE_LIMIT = 10_000;
  */
 export class TokenVerifier {
   readonly #urls: ResourceUrls;
-  readonly #keys: ReturnType<typeof createLocalJWKSet>;
+  #keys: ReturnType<typeof createLocalJWKSet>;
   readonly #revocations: RevocationCheck;
   readonly #accountCheck: AccountCheck | undefined;
   readonly #cache = new Map<string, VerifiedToken>();
@@ -48,11 +48,19 @@ export class TokenVerifier {
     this.#accountCheck = options.accountCheck;
   }
 
+  /** After a key rotation: the new key and the retiring ones. Tokens already verified stay cached. */
+  setKeys(publicJwks: JSONWebKeySet): void {
+    this.#keys = createLocalJWKSet(publicJwks);
+  }
+
   async verifyAccessToken(token: string): Promise<VerifiedToken> {
     const cached = this.verifyCached(token);
     if (cached) return cached;
     const verified = await this.#verifySignedToken(token);
-    if (this.#accountCheck && !(await this.#accountCheck(verified))) throw bearerErrors.revoked();
+    const account = this.#accountCheck ? await this.#accountCheck(verified) : true;
+    if (account === false) throw bearerErrors.revoked();
+    // The store could not answer: accepted on its signature, not cached, so the account is checked on a later request.
+    if (account === 'unavailable') return this.#checkStillValid(token, verified);
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string);
     this.#cache.set(token, verified);
     return this.#checkStillValid(token, verified);

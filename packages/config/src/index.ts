@@ -21,6 +21,7 @@ export type {
   PasswordProviderConfig,
   PasswordUserConfig,
   ProvidersConfig,
+  RedisStorageConfig,
   ServerConfig,
   ServerKind,
   ServerTransport,

@@ -24,6 +24,7 @@ const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
   hash-password         hash a password for the password provider
   k8s [--namespace NS] [--image IMG]
                         Kubernetes manifests for the fleet (YAML on stdout)
+  rotate-keys NAME [--json] add a new signing key; the old one verifies until its tokens expire
   start                 run the example fleet in the foreground (npm start)
 
 The config is --config FILE, else $MCP_FLEET_CONFIG, else ./fleet.json.
@@ -133,10 +134,20 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'k8s': {
       const { k8s } = await import('./commands/k8s.ts');
-      return print(k8s(config(), {
+      return print(k8s(file(), {
         namespace: values.namespace, image: values.image, caddyImage: values['caddy-image'],
         redisImage: values['redis-image'], podCidr: values['pod-cidr'],
       }));
+    }
+    case 'rotate-keys': {
+      const { rotateKeys } = await import('./commands/rotate-keys.ts');
+      const rotated = await rotateKeys(config(), name);
+      if (values.json) return print(JSON.stringify(rotated, null, 2));
+      return print([
+        `${rotated.server}: new signing key ${rotated.kid} (running sidecars switch to it by themselves, within seconds)`,
+        ...rotated.retiring.map((key) => `  ${key.kid} still verifies tokens until ${new Date(key.retireAt).toISOString()}`),
+        ...rotated.removed.map((kid) => `  ${kid} retired and removed`),
+      ].join('\n'));
     }
     case 'start': {
       const [{ START_USER, prepareStart }, { upForeground }] = await Promise.all([import('./commands/start.ts'), import('./commands/up.ts')]);

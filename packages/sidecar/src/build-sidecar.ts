@@ -52,7 +52,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   const metrics = new SidecarMetrics(server.name);
   app.addHook('onResponse', recordResponse(metrics));
 
-  const storage = await openStorage(config, server);
+  const storage = await openStorage(config, server, { log: app.log });
   app.addHook('onClose', async () => storage.close());
   const auth = createServerAuth({
     serverName: server.name,
@@ -60,7 +60,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     storage,
     jwks: storage.jwks,
     secret: storage.secret,
-    ...createSignInMethods(config, server, options.signIn ?? {}),
+    ...createSignInMethods(config, server, { ...options.signIn, failures: storage.failures }),
     accessTokenTtlSeconds: Math.round(config.auth.accessTokenTtlMs / 1000),
     refreshTokenTtlSeconds: Math.round(config.auth.refreshTokenTtlMs / 1000),
     trustedProxies: config.trustedProxies,

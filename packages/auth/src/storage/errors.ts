@@ -33,4 +33,10 @@ export const storageErrors = {
     (file: string, detail: string) => `signing key file ${file} is not usable (${detail}); fix or remove it (removing it rotates the keys and invalidates issued tokens)`),
   AUTH_ERR_STORAGE_SECRET_FILE: defineError('AUTH_ERR_STORAGE_SECRET_FILE',
     (file: string, detail: string) => `secret file ${file} is not usable (${detail}); fix or remove it (removing it signs everyone out)`),
+  AUTH_ERR_STORAGE_NO_KEYS: defineError('AUTH_ERR_STORAGE_NO_KEYS',
+    (where: string) => `there are no signing keys at ${where} to rotate yet; start the server once (its first start creates them)`),
+  AUTH_ERR_STORAGE_UNAVAILABLE: defineError('AUTH_ERR_STORAGE_UNAVAILABLE',
+    (cause: string) => `the storage (Redis) does not answer (${cause}); the sidecar needs it to start: check that it runs and that storage.url points at it`),
+  AUTH_ERR_STORAGE_KEYS_WAIT: defineError('AUTH_ERR_STORAGE_KEYS_WAIT',
+    (lock: string) => `the signing keys did not appear in Redis while another replica held ${lock}; check that replica's log, or delete the lock key if no replica is starting`),
 };

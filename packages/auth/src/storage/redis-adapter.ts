@@ -5,6 +5,7 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 import { warnByDefault, type BackgroundErrorHandler } from './background-timer.ts';
 import { grantIdFor } from './grantable-models.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import { createRedisFailureLog } from './redis-failure-log.ts';
 import { createRedisRevokedGrants, type RedisRevokedGrantStore } from './redis-revoked-grants.ts';
 import { ADD_TO_GRANT, CONSUME, DELETE_IF_EQUALS, REVOKE_GRANT } from './redis-scripts.ts';
 import { epochSeconds } from './revoked-grants.ts';
@@ -24,6 +25,8 @@ export type RedisStorageOptions = {
 export type RedisStorage = Storage & {
   readonly revokedGrants: RedisRevokedGrantStore;
   readonly client: Redis;
+  /** A second connection, in subscriber mode: revocation and key-rotation announcements. */
+  readonly subscriber: Redis;
   readonly keys: RedisKeys;
 };
 
@@ -121,13 +124,24 @@ function redisAdapterClass(client: Redis, keys: RedisKeys): AdapterConstructor {
   };
 }
 
+/**
+ * While Redis is away a command fails within seconds instead of waiting in
+ * ioredis' queue for a reconnect (20 tries by default): an OAuth request gets
+ * its 503 at once, and nothing falls back to memory. ioredis still reconnects
+ * by itself, with its back-off (at most 2 s between tries).
+ */
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, commandTimeout: 2_000 };
+
 /** One server's share of a Redis: oidc-provider models and revoked grants under `keyPrefix`. */
 export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   const onError = options.onBackgroundError ?? warnByDefault;
-  const client = new Redis(options.url, options.redisOptions ?? {});
+  const client = new Redis(options.url, { ...FAIL_FAST, ...options.redisOptions });
   client.on('error', onError);
+  const subscriber = client.duplicate();
+  subscriber.on('error', onError);
   const keys = redisKeys(options.keyPrefix);
   const revokedGrants = createRedisRevokedGrants(client, {
+    subscriber,
     key: keys.revokedGrants,
     refreshIntervalMs: options.refreshIntervalMs,
     onBackgroundError: onError,
@@ -136,7 +150,9 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   return {
     Adapter: redisAdapterClass(client, keys),
     revokedGrants,
+    failures: createRedisFailureLog(client, keys.failures),
     client,
+    subscriber,
     keys,
     /**
      * Says QUIT when connected and waits (at most 2 s) for the socket to end;
@@ -144,6 +160,7 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
      */
     async close() {
       revokedGrants.stop();
+      subscriber.disconnect();
       if (client.status !== 'ready') {
         client.disconnect();
         return;

@@ -1,8 +1,11 @@
 import { checkServerName } from './storage-paths.ts';
 
-/** `mcp-fleet:NAME:`, so several servers can share one Redis. */
-export function redisKeyPrefix(serverName: string): string {
-  return `mcp-fleet:${checkServerName(serverName)}:`;
+/** The fleet's prefix unless configured otherwise (config `storage.keyPrefix`). */
+export const DEFAULT_FLEET_KEY_PREFIX = 'mcp-fleet:';
+
+/** `mcp-fleet:NAME:`, so several servers (and fleets, by their prefix) can share one Redis. */
+export function redisKeyPrefix(serverName: string, fleetPrefix = DEFAULT_FLEET_KEY_PREFIX): string {
+  return `${fleetPrefix}${checkServerName(serverName)}:`;
 }
 
 /**
@@ -18,8 +21,16 @@ export type RedisKeys = {
   userCode(model: string, userCode: string): string;
   /** Set of model keys belonging to a grant. */
   grant(grantId: string): string;
+  /** Sorted set of failure times (epoch ms) of one rate-limit key (`user:NAME`, `ip:ADDRESS`). */
+  failures(key: string): string;
   /** Sorted set of revoked grant ids scored by expiry (epoch seconds). */
   readonly revokedGrants: string;
+  /** String: the JWKS document (private signing keys) every replica signs and verifies with. */
+  readonly signingKeys: string;
+  /** String: JSON array of cookie secrets, newest first (oidc-provider `cookies.keys`). */
+  readonly cookieKeys: string;
+  /** String: a random token while one replica creates the keys (SET NX PX). */
+  readonly keysLock: string;
 };
 
 export function redisKeys(keyPrefix: string): RedisKeys {
@@ -28,6 +39,10 @@ export function redisKeys(keyPrefix: string): RedisKeys {
     uid: (model, uid) => `${keyPrefix}uid:${model}:${uid}`,
     userCode: (model, userCode) => `${keyPrefix}userCode:${model}:${userCode}`,
     grant: (grantId) => `${keyPrefix}grant:${grantId}`,
+    failures: (key) => `${keyPrefix}failures:${key}`,
     revokedGrants: `${keyPrefix}revoked-grants`,
+    signingKeys: `${keyPrefix}keys:signing`,
+    cookieKeys: `${keyPrefix}keys:cookie`,
+    keysLock: `${keyPrefix}lock:keys`,
   };
 }

@@ -4,9 +4,15 @@ import { startBackgroundTimer, type BackgroundErrorHandler } from './background-
 import { epochSeconds, RevokedGrantSet, type RevokedGrantStore } from './revoked-grants.ts';
 
 export type RedisRevokedGrantOptions = {
+  /** A connection in subscriber mode, shared with other listeners (it can send nothing else). */
+  readonly subscriber: Redis;
   /** The sorted set: member grant id, score expiry in epoch seconds. */
   readonly key: string;
-  /** How often to re-read the set, so revocations by other replicas are seen. Default 5 s. */
+  /**
+   * How often to re-read the set. Other replicas' revocations arrive at once by
+   * pub/sub on the channel named like the key; the re-read catches any published
+   * while this replica was disconnected. Default 5 s.
+   */
   readonly refreshIntervalMs?: number;
   readonly onBackgroundError?: BackgroundErrorHandler;
 };
@@ -18,11 +24,33 @@ export type RedisRevokedGrantStore = RevokedGrantStore & {
 
 const DEFAULT_REFRESH_INTERVAL_MS = 5_000;
 
-/** Revoked grants in one Redis sorted set shared by all replicas, answered from memory. */
+/** `expiresAt grantId`, the message announcing one revocation to the other replicas. */
+function parseAnnouncement(message: string): [string, number] | undefined {
+  const space = message.indexOf(' ');
+  const expiresAt = Number(message.slice(0, space));
+  return space > 0 && Number.isFinite(expiresAt) ? [message.slice(space + 1), expiresAt] : undefined;
+}
+
+/**
+ * Revoked grants in one Redis sorted set shared by all replicas, answered from
+ * memory, and announced on a channel so every replica refuses the grant's
+ * tokens from its next request.
+ */
 export function createRedisRevokedGrants(client: Redis, options: RedisRevokedGrantOptions): RedisRevokedGrantStore {
   const set = new RevokedGrantSet();
   const { key } = options;
   let stopRefreshing: (() => void) | undefined;
+  let listening = false;
+
+  /** ioredis re-subscribes after a reconnect. */
+  async function listen(): Promise<void> {
+    listening = true;
+    options.subscriber.on('message', (channel: string, message: string) => {
+      const announced = channel === key ? parseAnnouncement(message) : undefined;
+      if (announced) set.add(...announced);
+    });
+    await options.subscriber.subscribe(key);
+  }
 
   /** Drops expired members, then merges the live ones (there is no un-revoke, so merging loses nothing). */
   async function readLive(): Promise<void> {
@@ -42,6 +70,7 @@ export function createRedisRevokedGrants(client: Redis, options: RedisRevokedGra
 
   return {
     async load() {
+      if (!listening) await listen();
       await readLive();
       set.markLoaded();
       stopRefreshing ??= startBackgroundTimer(options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS, readLive,
@@ -49,7 +78,12 @@ export function createRedisRevokedGrants(client: Redis, options: RedisRevokedGra
     },
     async revoke(grantId, expiresAtEpochSeconds) {
       set.add(grantId, expiresAtEpochSeconds);
-      if (expiresAtEpochSeconds > epochSeconds()) await client.zadd(key, 'GT', expiresAtEpochSeconds, grantId);
+      if (expiresAtEpochSeconds <= epochSeconds()) return;
+      const results = await client.multi()
+        .zadd(key, 'GT', expiresAtEpochSeconds, grantId)
+        .publish(key, `${expiresAtEpochSeconds} ${grantId}`)
+        .exec();
+      for (const [error] of results ?? []) if (error) throw error;
     },
     isRevoked(grantId) {
       return set.has(grantId);

@@ -27,7 +27,7 @@ function thumbprint(jwk: { crv: string; kty: string; x: string; y: string }): st
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-function generateSigningJwk(): SigningJwk {
+export function generateSigningJwk(): SigningJwk {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const { x, y, d } = privateKey.export({ format: 'jwk' });
   if (!x || !y || !d) throw new TypeError('node:crypto exported an incomplete EC JWK');
@@ -42,7 +42,8 @@ function isSigningJwk(value: unknown): value is SigningJwk {
     && ['x', 'y', 'd', 'kid'].every((member) => typeof jwk[member] === 'string' && jwk[member] !== '');
 }
 
-function parseSigningJwks(file: string, text: string): SigningJwks {
+/** `source` names the file or Redis key the text came from, for the error. */
+export function parseSigningJwks(file: string, text: string): SigningJwks {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -92,12 +93,19 @@ export async function loadOrCreateSigningKeys(file: string, options: PrivateFile
 /** A 32-byte random secret (base64url), e.g. for oidc-provider `cookies.keys`. */
 export async function loadOrCreateSecret(file: string, options: PrivateFileOptions = {}): Promise<string> {
   return loadOrCreate(file, options,
-    () => `${randomBytes(SECRET_BYTES).toString('base64url')}\n`,
-    (text) => {
-      const secret = text.trim();
-      if (!/^[A-Za-z0-9_-]+$/.test(secret) || Buffer.from(secret, 'base64url').length < SECRET_BYTES) {
-        throw storageErrors.AUTH_ERR_STORAGE_SECRET_FILE(file, `expected at least ${SECRET_BYTES} bytes as base64url`);
-      }
-      return secret;
-    });
+    () => `${generateSecret()}\n`,
+    (text) => parseSecret(file, text));
+}
+
+export function generateSecret(): string {
+  return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** `source` names the file or Redis key the text came from, for the error. */
+export function parseSecret(source: string, text: string): string {
+  const secret = text.trim();
+  if (!/^[A-Za-z0-9_-]+$/.test(secret) || Buffer.from(secret, 'base64url').length < SECRET_BYTES) {
+    throw storageErrors.AUTH_ERR_STORAGE_SECRET_FILE(source, `expected at least ${SECRET_BYTES} bytes as base64url`);
+  }
+  return secret;
 }

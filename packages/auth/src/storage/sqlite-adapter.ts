@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
 import { startBackgroundTimer, type BackgroundErrorHandler } from './background-timer.ts';
+import { createMemoryFailureLog } from './failure-log.ts';
 import { grantIdFor } from './grantable-models.ts';
 import { epochSeconds } from './revoked-grants.ts';
 import { openSqliteDatabase } from './sqlite-database.ts';
@@ -111,6 +112,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   return {
     Adapter,
     revokedGrants,
+    // One process per server with SQLite: its memory is the only place failures are counted.
+    failures: createMemoryFailureLog(),
     purgeExpired,
     async close() {
       stopPurging();

@@ -1,13 +1,17 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
-export type RateLimitWindow = { readonly max: number; readonly windowMs: number };
+import { createMemoryFailureLog, type FailureLog, type FailureWindow } from '../storage/failure-log.ts';
+
+export type RateLimitWindow = FailureWindow;
 
 export type LoginRateLimiterOptions = {
   /** Failed attempts per user name. Default 5 per 15 min. */
   readonly perUser?: RateLimitWindow;
   /** Failed attempts per client IP. Default 20 per 15 min. */
   readonly perIp?: RateLimitWindow;
-  /** Keys kept at most (oldest dropped first), so guessed user names cannot fill memory. Default 50,000. */
+  /** Where failures are counted: the server's storage (Redis: across replicas). Default: this process's memory. */
+  readonly failures?: FailureLog;
+  /** Keys kept at most by the default in-memory log (oldest dropped first). Default 50,000. */
   readonly maxKeys?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
@@ -22,72 +26,53 @@ const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
 /**
  * Limits FAILED password sign-ins in a sliding window, per user name and per IP,
- * in memory (one sidecar process). Call `check` before verifying a password,
- * `recordFailure` after a wrong one, `recordSuccess` after a right one (it clears
- * that user's failures, not the IP's).
+ * in a FailureLog (memory for one process, Redis for replicas). Call `check`
+ * before verifying a password, `recordFailure` after a wrong one,
+ * `recordSuccess` after a right one (it clears that user's failures, not the IP's).
  */
 export class LoginRateLimiter {
   readonly #perUser: RateLimitWindow;
   readonly #perIp: RateLimitWindow;
-  readonly #maxKeys: number;
   readonly #now: () => number;
-  /** key -> timestamps of the latest failures (at most `max` kept), oldest first. */
-  readonly #failures = new Map<string, number[]>();
+  readonly #failures: FailureLog;
 
   constructor(options: LoginRateLimiterOptions = {}) {
     this.#perUser = options.perUser ?? { max: 5, windowMs: FIFTEEN_MINUTES };
     this.#perIp = options.perIp ?? { max: 20, windowMs: FIFTEEN_MINUTES };
-    this.#maxKeys = options.maxKeys ?? 50_000;
+    this.#failures = options.failures ?? createMemoryFailureLog({ maxKeys: options.maxKeys });
     this.#now = options.now ?? Date.now;
   }
 
   /** May this attempt go ahead? */
-  check(attempt: LoginAttempt): RateLimitDecision {
+  async check(attempt: LoginAttempt): Promise<RateLimitDecision> {
     const now = this.#now();
-    const wait = Math.max(
+    const waits = await Promise.all([
       this.#waitMs(userKey(attempt.username), this.#perUser, now),
       this.#waitMs(ipKey(attempt.ip), this.#perIp, now),
-    );
+    ]);
+    const wait = Math.max(...waits);
     return { allowed: wait === 0, retryAfterSeconds: Math.ceil(wait / 1000) };
   }
 
   /** Counts a failed attempt; returns the decision for the next one. */
-  recordFailure(attempt: LoginAttempt): RateLimitDecision {
+  async recordFailure(attempt: LoginAttempt): Promise<RateLimitDecision> {
     const now = this.#now();
-    this.#record(userKey(attempt.username), this.#perUser, now);
-    this.#record(ipKey(attempt.ip), this.#perIp, now);
+    await Promise.all([
+      this.#failures.add(userKey(attempt.username), now, this.#perUser),
+      this.#failures.add(ipKey(attempt.ip), now, this.#perIp),
+    ]);
     return this.check(attempt);
   }
 
-  recordSuccess(attempt: LoginAttempt): void {
-    this.#failures.delete(userKey(attempt.username));
+  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+    await this.#failures.clear(userKey(attempt.username));
   }
 
   /** Milliseconds until this key drops below its limit; 0 when it is below. */
-  #waitMs(key: string, window: RateLimitWindow, now: number): number {
-    const times = this.#recent(key, window, now);
+  async #waitMs(key: string, window: RateLimitWindow, now: number): Promise<number> {
+    const times = await this.#failures.recent(key, now - window.windowMs);
     if (times.length < window.max) return 0;
     return times[times.length - window.max] + window.windowMs - now;
-  }
-
-  #record(key: string, window: RateLimitWindow, now: number): void {
-    const times = this.#recent(key, window, now);
-    times.push(now);
-    if (times.length > window.max) times.splice(0, times.length - window.max);
-    this.#failures.delete(key); // re-insert: the Map's order is least recently failed first
-    this.#failures.set(key, times);
-    while (this.#failures.size > this.#maxKeys) {
-      const oldest = this.#failures.keys().next().value as string;
-      this.#failures.delete(oldest);
-    }
-  }
-
-  /** The failures of a key still inside the window (and the expired ones dropped). */
-  #recent(key: string, window: RateLimitWindow, now: number): number[] {
-    const times = (this.#failures.get(key) ?? []).filter((time) => time > now - window.windowMs);
-    if (times.length === 0) this.#failures.delete(key);
-    else this.#failures.set(key, times);
-    return times;
   }
 }
 

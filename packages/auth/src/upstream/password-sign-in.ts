@@ -35,16 +35,16 @@ export function createPasswordSignIn(config: PasswordProviderConfig, options: Pa
     label,
     async signIn({ username, password, ip }) {
       const attempt = { username: String(username), ip: String(ip) };
-      const decision = limiter.check(attempt);
+      const decision = await limiter.check(attempt);
       if (!decision.allowed) {
         throw upstreamErrors.rate_limited({ retryAfterSeconds: decision.retryAfterSeconds, detail: 'password sign-in rate limited' });
       }
       const user = users.get(attempt.username);
       if (!(await verifyPassword(password, user?.passwordHash)) || user === undefined) {
-        limiter.recordFailure(attempt);
+        await limiter.recordFailure(attempt);
         throw upstreamErrors.invalid_credentials({ detail: user ? 'wrong password' : 'unknown user' });
       }
-      limiter.recordSuccess(attempt);
+      await limiter.recordSuccess(attempt);
       return {
         provider: 'password',
         subject: `password:${attempt.username}`,

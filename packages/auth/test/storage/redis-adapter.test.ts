@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { Redis } from 'ioredis';
 
 import { createRedisStorage, createStorage, redisKeyPrefix, type RedisStorage, type Storage } from '../../src/storage/index.ts';
 import { adapterContract } from './adapter-contract.ts';
-import { startRedisServer, type RedisServer } from './redis-server-process.ts';
+import { redisClientFor as rawClient, redisServerFor as startServer, startRedisServer, type RedisServer } from './redis-server-process.ts';
 import { waitUntil } from './wait-until.ts';
 
 const asRedis = (storage: Storage) => storage as RedisStorage;
 
 /** A server name of its own per test, so tests sharing the one redis-server never see each other's keys. */
 const uniqueServerName = () => `srv-${randomUUID().slice(0, 8)}`;
-
-async function startServer(t: TestContext): Promise<RedisServer> {
-  const server = await startRedisServer();
-  t.after(() => server.stop());
-  return server;
-}
-
-function rawClient(t: TestContext, server: RedisServer): Redis {
-  const client = new Redis(server.url);
-  t.after(() => client.quit());
-  return client;
-}
 
 function openStorage(t: TestContext, server: RedisServer, serverName: string, refreshIntervalMs?: number): RedisStorage {
   const storage = createRedisStorage({ url: server.url, keyPrefix: redisKeyPrefix(serverName), refreshIntervalMs });
@@ -89,16 +76,27 @@ test('every key starts with mcp-fleet:NAME:, and two servers sharing a Redis sta
   for (const key of all) assert.match(key, /^mcp-fleet:(alpha|beta):/);
 });
 
-test('a revocation by another replica is seen after the periodic refresh', async (t) => {
+test('a revocation by another replica is announced, and seen without waiting for a refresh', async (t) => {
   const server = await startServer(t);
-  const replicaA = openStorage(t, server, 'shared', 100);
-  const replicaB = openStorage(t, server, 'shared', 100);
+  const replicaA = openStorage(t, server, 'shared', 60_000);
+  const replicaB = openStorage(t, server, 'shared', 60_000);
   await replicaA.revokedGrants.load();
   await replicaB.revokedGrants.load();
 
+  const started = Date.now();
   await replicaA.revokedGrants.revoke('g-shared', Math.floor(Date.now() / 1000) + 60);
-  assert.equal(replicaB.revokedGrants.isRevoked('g-shared'), false, 'not yet: B answers from memory');
-  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-shared')), 'B saw it after a refresh');
+  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-shared')), 'B saw the announcement');
+  assert.ok(Date.now() - started < 1_000, 'long before the 60 s refresh');
+});
+
+test('a revocation written while a replica missed the announcement is seen after the periodic refresh', async (t) => {
+  const server = await startServer(t);
+  const replicaB = openStorage(t, server, 'shared', 100);
+  await replicaB.revokedGrants.load();
+  // Written without the announcement, as if B had been disconnected when it was published.
+  await rawClient(t, server).zadd(replicaB.keys.revokedGrants, Math.floor(Date.now() / 1000) + 60, 'g-missed');
+  assert.equal(replicaB.revokedGrants.isRevoked('g-missed'), false, 'not yet: B answers from memory');
+  assert.ok(await waitUntil(() => replicaB.revokedGrants.isRevoked('g-missed')), 'B saw it after a refresh');
 });
 
 test('createStorage with kind redis uses the server name as key prefix; close quits the connection', async (t) => {

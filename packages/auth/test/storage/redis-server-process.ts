@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 
 export type RedisServer = { readonly url: string; stop(): Promise<void> };
@@ -17,11 +18,11 @@ async function freeLoopbackPort(): Promise<number> {
   return address.port;
 }
 
-async function waitForPing(url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForPing(url: string, child: ChildProcess, output: () => string, password?: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}: ${output()}`);
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
     probe.on('error', () => { /* probing: a refused connection is expected until the server listens */ });
     try {
       await probe.connect();
@@ -36,12 +37,27 @@ async function waitForPing(url: string, child: ChildProcess, output: () => strin
   throw new Error(`redis-server did not answer PING within 10 s: ${output()}`);
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence, in its own temp dir. */
-export async function startRedisServer(): Promise<RedisServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'mcp-fleet-redis-'));
-  const port = await freeLoopbackPort();
+export type RedisServerOptions = {
+  /** Start again where a stopped server was: the same port, and its data kept in `dir` (append-only file, fsync always). */
+  readonly restartOf?: { readonly port: number; readonly dir: string };
+  /** Keep the data in `dir` (append-only file), so a later server started with `restartOf` finds it. */
+  readonly dir?: string;
+  /** Clients must AUTH with it (`--requirepass`); `url` carries no password. */
+  readonly requirePass?: string;
+};
+
+/**
+ * A throwaway redis-server on a free loopback port, in its own temp dir, no
+ * persistence; or, given `dir`, persistent there (the caller removes it).
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer & { readonly port: number }> {
+  const given = options.restartOf?.dir ?? options.dir;
+  const dir = given ?? await mkdtemp(join(tmpdir(), 'mcp-fleet-redis-'));
+  const port = options.restartOf?.port ?? await freeLoopbackPort();
+  const persistence = given ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir,
+    ...(options.requirePass ? ['--requirepass', options.requirePass] : []),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -51,13 +67,27 @@ export async function startRedisServer(): Promise<RedisServer> {
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
-    await rm(dir, { recursive: true, force: true });
+    if (!given) await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPing(url, child, () => output);
+    await waitForPing(url, child, () => output, options.requirePass);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, port, stop };
+}
+
+/** A redis-server stopped when test `t` ends. */
+export async function redisServerFor(t: TestContext): Promise<RedisServer> {
+  const server = await startRedisServer();
+  t.after(() => server.stop());
+  return server;
+}
+
+/** A plain client of `server`, closed when test `t` ends. */
+export function redisClientFor(t: TestContext, server: RedisServer): Redis {
+  const client = new Redis(server.url);
+  t.after(() => client.quit());
+  return client;
 }

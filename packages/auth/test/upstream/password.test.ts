@@ -102,7 +102,7 @@ test('password sign-in is rate limited: 429 with retryAfterSeconds, and a succes
   now += 59_000;
   const user = await signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.0.9' });
   assert.equal(user.subject, 'password:alice');
-  assert.equal(rateLimiter.check({ username: 'alice', ip: '10.0.0.1' }).allowed, true);
+  assert.equal((await rateLimiter.check({ username: 'alice', ip: '10.0.0.1' })).allowed, true);
 });
 
 test('createPasswordSignIn refuses a malformed hash at start-up, naming the user only', () => {

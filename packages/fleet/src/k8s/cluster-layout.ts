@@ -1,6 +1,7 @@
 // Where the fleet's pieces live inside a Kubernetes namespace: names, labels, DNS
 // names and the paths the image uses. Every manifest builder reads them from here,
 // so the Caddyfile, the Services and the StatefulSets always agree.
+import { createHash } from 'node:crypto';
 import type { ServerConfig } from '@mcp-fleet/config';
 
 export interface K8sOptions {
@@ -37,7 +38,8 @@ export const CONFIG_DIR = '/etc/mcp-fleet';
 export const CONFIG_FILE = `${CONFIG_DIR}/fleet.json`;
 export const STATE_DIR = `${IMAGE.home}/state`;
 
-export const REDIS = { name: 'redis', port: 6379 } as const;
+/** The in-cluster Redis; its password is a key of the fleet's Secret like every other secret. */
+export const REDIS = { name: 'redis', port: 6379, passwordVariable: 'MCP_FLEET_REDIS_PASSWORD' } as const;
 export const EDGE = { name: 'caddy' } as const;
 
 const PART_OF = { 'app.kubernetes.io/part-of': 'mcp-fleet' } as const;
@@ -74,3 +76,8 @@ export function nonRootPod(uid: number): Record<string, unknown> {
 
 /** A container that cannot gain privileges, write its image or use any capability. */
 export const LOCKED_DOWN_CONTAINER = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } as const;
+
+/** A digest of what a pod reads at start, for its template: a changed config rolls the pods. */
+export function configChecksum(value: unknown): Record<string, string> {
+  return { 'mcp-fleet/config-checksum': createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16) };
+}

@@ -3,7 +3,7 @@
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { askUrlFor } from '../caddy/ask-server.ts';
 import { renderCaddyfile } from '../caddy/render-caddyfile.ts';
-import { CONFIG_FILE, EDGE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, nonRootPod, replicaHost } from './cluster-layout.ts';
+import { CONFIG_FILE, EDGE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configChecksum, nonRootPod, replicaHost } from './cluster-layout.ts';
 import type { K8sOptions } from './cluster-layout.ts';
 import { edgeConfig } from './pod-config.ts';
 
@@ -29,9 +29,12 @@ export function edgeObjects(config: FleetConfig, servers: readonly ServerConfig[
     args: ['caddy', 'run', '--config', '/etc/caddy/Caddyfile', '--adapter', 'caddyfile'],
     ports: [{ name: 'http', containerPort: 80 }, { name: 'https', containerPort: 443 }],
     env: [{ name: 'XDG_DATA_HOME', value: CADDY_DATA }, { name: 'XDG_CONFIG_HOME', value: '/config' }],
-    livenessProbe: { tcpSocket: { port: 'https' }, periodSeconds: 20 },
+    // Port 80 is served in every TLS mode (redirects, ACME HTTP challenges, or the site itself).
+    livenessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 20 },
     resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '512Mi' } },
-    securityContext: LOCKED_DOWN_CONTAINER,
+    // The caddy image's binary carries the file capability cap_net_bind_service (ports 80 and
+    // 443 without root); the kernel refuses to run it when that is not in the bounding set.
+    securityContext: { ...LOCKED_DOWN_CONTAINER, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
     volumeMounts: [
       { name: 'caddyfile', mountPath: '/etc/caddy', readOnly: true },
       { name: 'data', mountPath: CADDY_DATA },
@@ -55,14 +58,11 @@ export function edgeObjects(config: FleetConfig, servers: readonly ServerConfig[
       strategy: { type: 'Recreate' },
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels },
+        // A changed Caddyfile rolls the pod (Caddy reads it only at start).
+        metadata: { labels, annotations: configChecksum(files) },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: {
-            ...nonRootPod(IMAGE.uid),
-            // Ports 80 and 443 without root or capabilities (a "safe" sysctl since Kubernetes 1.22).
-            sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
-          },
+          securityContext: nonRootPod(IMAGE.uid),
           containers: onDemand ? [caddy, ask] : [caddy],
           volumes: [
             { name: 'caddyfile', configMap: { name: EDGE.name } },

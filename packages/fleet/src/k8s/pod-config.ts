@@ -27,7 +27,12 @@ function clusterStorage(config: FleetConfig, raw: RawConfig, options: K8sOptions
   const written = raw.fleet?.storage;
   if (usesExternalRedis(config, raw)) return written;
   const kept = typeof written === 'object' && written !== null ? written : {};
-  return { ...kept, kind: 'redis', url: `redis://${serviceHost(REDIS.name, options.namespace)}:${REDIS.port}` };
+  // The signing keys live in Redis: a password keeps them from any pod that is not a sidecar,
+  // also where the cluster does not enforce NetworkPolicies.
+  return {
+    ...kept, kind: 'redis', url: `redis://${serviceHost(REDIS.name, options.namespace)}:${REDIS.port}`,
+    password: `\${${REDIS.passwordVariable}}`,
+  };
 }
 
 /** The JSON of `server`'s pods: listening on every interface, state on the pod's volume, storage in Redis. */

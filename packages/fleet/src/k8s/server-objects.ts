@@ -3,7 +3,7 @@
 // that gives each pod its DNS name, a PodDisruptionBudget and a NetworkPolicy.
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import {
-  CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configMapName, nonRootPod, serverLabels,
+  CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configChecksum, configMapName, nonRootPod, serverLabels,
 } from './cluster-layout.ts';
 import type { K8sOptions } from './cluster-layout.ts';
 import { podConfig } from './pod-config.ts';
@@ -13,9 +13,13 @@ import { secretEnv, variablesIn } from './secret-references.ts';
 /** Room above the server's killTimeout for the sidecar to end its sessions before the kubelet kills it. */
 const SHUTDOWN_MARGIN_S = 10;
 
-/** pm2's "512M" as Kubernetes's "512Mi" (pm2 counts in powers of 1024 too). */
-export function memoryQuantity(size: string): string {
-  return `${size.slice(0, -1)}${size.slice(-1)}i`;
+const UNIT_MI = { K: 1 / 1024, M: 1, G: 1024 } as const;
+/** What a sidecar pod asks the scheduler for, unless its limit is lower. */
+const REQUEST_MI = 128;
+
+/** pm2's "512M" in MiB (pm2 counts in powers of 1024 too). */
+export function memoryMi(size: string): number {
+  return Math.ceil(Number(size.slice(0, -1)) * UNIT_MI[size.slice(-1) as keyof typeof UNIT_MI]);
 }
 
 /**
@@ -62,9 +66,10 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
     startupProbe: probe(5, 60),
     livenessProbe: probe(20, 3),
     readinessProbe: probe(5, 2),
+    // The pod's limit covers the sidecar AND its children (pm2's maxMemory covers the sidecar alone).
     resources: {
-      requests: { cpu: '50m', memory: '128Mi' },
-      limits: { memory: memoryQuantity(server.maxMemory) },
+      requests: { cpu: '50m', memory: `${Math.min(REQUEST_MI, memoryMi(server.maxMemory))}Mi` },
+      limits: { memory: `${memoryMi(server.maxMemory)}Mi` },
     },
     securityContext: { ...LOCKED_DOWN_CONTAINER, runAsNonRoot: true },
     volumeMounts: [
@@ -83,7 +88,7 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
       updateStrategy: { type: 'RollingUpdate' },
       selector,
       template: {
-        metadata: { labels: serverLabels(server) },
+        metadata: { labels: serverLabels(server), annotations: configChecksum(configMap.data) },
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: Math.ceil(server.killTimeoutMs / 1000) + SHUTDOWN_MARGIN_S,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig, parseConfig } from '@mcp-fleet/config';
+import { parseConfig } from '@mcp-fleet/config';
 import { runFleetCli } from '../../../../test/support/fleet-cli.ts';
 import { caddyAdapt } from '../caddy/caddy-cli.ts';
 import { k8s } from '../../src/commands/k8s.ts';
@@ -16,7 +16,10 @@ import { validateObject } from './k8s-models.ts';
 const run = promisify(execFile);
 
 // Values a leak would show: none of them may appear anywhere in the manifests.
-const SECRETS = { GOOGLE_CLIENT_ID: 'google-id-6f1c', GOOGLE_CLIENT_SECRET: 'google-secret-93ab', CONTEXT7_API_KEY: 'ctx7-key-51d0', NOTION_TOKEN: 'notion-token-e2c7' };
+const SECRETS = {
+  GOOGLE_CLIENT_ID: 'google-id-6f1c', GOOGLE_CLIENT_SECRET: 'google-secret-93ab', CONTEXT7_API_KEY: 'ctx7-key-51d0',
+  NOTION_TOKEN: 'notion-token-e2c7', MCP_FLEET_REDIS_PASSWORD: 'redis-pass-0a9f',
+};
 
 const FLEET = {
   fleet: {
@@ -45,9 +48,7 @@ function configFile(raw: unknown): string {
 }
 
 function manifestsFor(raw: unknown, options: Parameters<typeof k8s>[1] = {}): { text: string; objects: K8sObject[] } {
-  const loaded = loadConfig(configFile(raw), SECRETS);
-  assert.ok(loaded.config, JSON.stringify(loaded.problems));
-  const text = k8s(loaded.config, options);
+  const text = k8s(configFile(raw), options, SECRETS);
   // Kubernetes reads YAML 1.1 (where an unquoted yes is a boolean): parse it the same way.
   const objects = parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS() as K8sObject).filter(Boolean);
   return { text, objects };
@@ -85,9 +86,12 @@ describe('mcp-fleet k8s', () => {
     const { text, objects } = manifestsFor(FLEET);
     for (const [name, value] of Object.entries(SECRETS)) assert.ok(!text.includes(value), `the value of ${name} leaked`);
     assert.match(text, /create secret generic mcp-fleet-secrets/);
-    const fleetLevel = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'];
-    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'context7')), ['CONTEXT7_API_KEY', ...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG']);
-    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'memory')), [...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG']);
+    const fleetLevel = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'MCP_FLEET_REDIS_PASSWORD'];
+    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'context7')), ['CONTEXT7_API_KEY', ...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG'].sort());
+    const redis = podSpec(find(objects, 'StatefulSet', 'redis')).containers[0];
+    assert.deepEqual(redis.args.slice(-2), ['--requirepass', '$(MCP_FLEET_REDIS_PASSWORD)'], 'Redis demands the password from the Secret');
+    assert.match(text, /--from-literal=MCP_FLEET_REDIS_PASSWORD="\$\(openssl rand -hex 24\)"/);
+    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'memory')), [...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG'].sort());
     const notionEnv = podSpec(find(objects, 'StatefulSet', 'notion')).containers[0].env;
     assert.deepEqual(notionEnv.find((entry: { name: string }) => entry.name === 'NOTION_TOKEN').valueFrom.secretKeyRef, { name: 'mcp-fleet-secrets', key: 'NOTION_TOKEN', optional: true });
     const memoryConfig = find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '';
@@ -109,8 +113,8 @@ describe('mcp-fleet k8s', () => {
     assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     assert.equal(podSpec(set).securityContext.runAsNonRoot, true);
     assert.equal(podSpec(set).automountServiceAccountToken, false);
-    assert.deepEqual(container.resources.limits, { memory: '512Mi' });
-    assert.deepEqual(podSpec(find(objects, 'StatefulSet', 'memory')).containers[0].resources.limits, { memory: '1Gi' });
+    assert.deepEqual(container.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    assert.deepEqual(podSpec(find(objects, 'StatefulSet', 'memory')).containers[0].resources.limits, { memory: '1024Mi' });
     assert.equal(find(objects, 'PodDisruptionBudget', 'context7').spec.maxUnavailable, 1);
     const policy = find(objects, 'NetworkPolicy', 'context7');
     assert.deepEqual(policy.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/component'], 'edge');
@@ -126,7 +130,8 @@ describe('mcp-fleet k8s', () => {
     assert.equal(server.name, 'notion');
     assert.equal(server.port, 8003, 'the port the whole fleet gave it');
     assert.equal(server.host, '0.0.0.0');
-    assert.deepEqual(parsed.config?.storage, { kind: 'redis', url: 'redis://redis.tools.svc.cluster.local:6379' });
+    assert.deepEqual(parsed.config?.storage, { kind: 'redis', url: 'redis://redis.tools.svc.cluster.local:6379', password: 'redis-pass-0a9f', keyPrefix: 'mcp-fleet:' });
+    assert.equal(JSON.parse(text).fleet.storage.password, '${MCP_FLEET_REDIS_PASSWORD}', 'the pod reads the password from the Secret');
     assert.equal(server.publicUrl, 'https://notion.mcp.example.com');
   });
 
@@ -147,6 +152,8 @@ describe('mcp-fleet k8s', () => {
     assert.ok(dials.includes('"dial":"context7-0.context7.tools.svc.cluster.local:8001"'), dials.join(' '));
     const edge = find(objects, 'Deployment', 'caddy');
     assert.equal(podSpec(edge).securityContext.runAsNonRoot, true);
+    assert.deepEqual(podSpec(edge).containers[0].securityContext.capabilities, { drop: ['ALL'], add: ['NET_BIND_SERVICE'] }, 'the caddy binary has a file capability the kernel must be allowed to grant');
+    assert.equal(podSpec(edge).containers[0].livenessProbe.tcpSocket.port, 'http', 'port 80 exists in every TLS mode');
     assert.equal(find(objects, 'Service', 'caddy').spec.type, 'LoadBalancer');
   });
 
@@ -164,7 +171,44 @@ describe('mcp-fleet k8s', () => {
     assert.match(text, /ask http:\/\/127\.0\.0\.1:8000\/ask/);
   });
 
+  test('a small maxMemory keeps the request within the limit (the API server refuses request > limit)', () => {
+    const small = structuredClone(FLEET) as any;
+    small.mcpServers.memory.maxMemory = '100M';
+    const { objects } = manifestsFor(small);
+    assert.deepEqual(podSpec(find(objects, 'StatefulSet', 'memory')).containers[0].resources, { requests: { cpu: '50m', memory: '100Mi' }, limits: { memory: '100Mi' } });
+  });
+
+  test('a changed config changes the pod template (so kubectl apply rolls the pods); an unchanged one does not', () => {
+    const checksumOf = (raw: unknown, name: string, kind = 'StatefulSet') => find(manifestsFor(raw).objects, kind, name).spec.template.metadata.annotations['mcp-fleet/config-checksum'];
+    const changed = structuredClone(FLEET) as any;
+    changed.mcpServers.memory.args.push('--verbose');
+    assert.equal(checksumOf(FLEET, 'memory'), checksumOf(structuredClone(FLEET), 'memory'));
+    assert.notEqual(checksumOf(FLEET, 'memory'), checksumOf(changed, 'memory'));
+    assert.equal(checksumOf(FLEET, 'context7'), checksumOf(changed, 'context7'), 'other servers keep rolling untouched');
+    changed.mcpServers.extra = { command: 'npx', args: ['x'] };
+    assert.notEqual(checksumOf(FLEET, 'caddy', 'Deployment'), checksumOf(changed, 'caddy', 'Deployment'), 'a new route restarts Caddy');
+  });
+
+  test('the Secret\'s values need not be on the operator\'s machine, except those written into the Caddyfile', () => {
+    const text = k8s(configFile(FLEET), {}, {});
+    assert.doesNotMatch(text, /set-in-the-cluster-secret/);
+    const byVariable = structuredClone(FLEET) as any;
+    byVariable.fleet.domain = '${MCP_DOMAIN}';
+    assert.throws(() => k8s(configFile(byVariable), {}, {}), (error: FleetError) => error.code === 'FLEET_ERR_CONFIG_INVALID' && /fleet\.domain/.test(error.message) && /stand-in value: .*MCP_DOMAIN/.test(error.message));
+    byVariable.fleet.publicUrl = 'https://{name}.${MCP_DOMAIN:-mcp.example.com}';
+    byVariable.fleet.domain = 'mcp.example.com';
+    byVariable.fleet.auth.providers.google.clientId = '${GOOGLE_CLIENT_ID}';
+    assert.match(k8s(configFile(byVariable), {}, {}), /context7\.mcp\.example\.com/, 'a default is used as written');
+    assert.match(k8s(configFile(byVariable), {}, { MCP_DOMAIN: 'tools.example.org' }), /context7\.tools\.example\.org/);
+  });
+
   test('what cannot work is a coded error', () => {
+    const dns = structuredClone(FLEET) as any;
+    dns.fleet.tls = { mode: 'dns', dnsProvider: 'cloudflare' };
+    assert.throws(() => manifestsFor(dns), (error: FleetError) => error.code === 'FLEET_ERR_K8S_CONFIG' && /fleet\.tls\.mode/.test(error.message));
+    const withCwd = structuredClone(FLEET) as any;
+    withCwd.mcpServers.memory.cwd = 'servers/memory';
+    assert.throws(() => manifestsFor(withCwd), (error: FleetError) => error.code === 'FLEET_ERR_K8S_CONFIG' && /mcpServers\.memory\.cwd/.test(error.message));
     const noDomain = structuredClone(FLEET) as any;
     delete noDomain.fleet.domain;
     assert.throws(() => manifestsFor(noDomain), (error: FleetError) => error.code === 'FLEET_ERR_K8S_CONFIG' && /fleet\.domain/.test(error.message));
