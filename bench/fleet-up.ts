@@ -33,9 +33,11 @@ export interface FleetUpFigures {
   /** The same, `settleMs` after `up` returned (no request in between but `status`'s /health). */
   sidecarRssSettledKiB: number[];
   settleMs: number;
-  /** Processes under the sidecars (their warm spares). */
+  /** Processes under the sidecars (their warm spares, shared children), right after `up` and `settleMs` after. */
   childCount: number;
   childrenRssKiB: number;
+  childCountSettled: number;
+  childrenRssSettledKiB: number;
   daemonPid: number | undefined;
   daemonRssKiB: number;
   down: CliRun | undefined;
@@ -67,13 +69,16 @@ function fleetCli(args: string[], options: { cwd: string; node: string; pm2Home:
 
 interface StatusRow { name: string; pid: number | null; state: string; health: string | null }
 
-export async function measureFleetUp(options: { dir: string; cwd: string; node: string; servers: number; settleMs: number }): Promise<FleetUpFigures> {
+/** The probe server, or `server(index)` for each entry of mcpServers (e.g. the kinds fleet.example.json mixes). */
+export async function measureFleetUp(options: { dir: string; cwd: string; node: string; servers: number; settleMs: number; server?: (index: number) => Record<string, unknown> }): Promise<FleetUpFigures> {
   mkdirSync(options.dir, { recursive: true });
   const pm2Home = join(options.dir, 'pm2');
   const cli = (args: string[], timeoutMs: number) => fleetCli(args, { cwd: options.cwd, node: options.node, pm2Home, timeoutMs });
   const names = Array.from({ length: options.servers }, (_, i) => `probe${String(i + 1).padStart(2, '0')}`);
   const mcpServers: Record<string, unknown> = {};
-  for (const name of names) mcpServers[name] = { command: options.node, args: [join(options.cwd, PROBE)], cwd: options.cwd, port: await freePort() };
+  for (const [index, name] of names.entries()) {
+    mcpServers[name] = { ...(options.server?.(index) ?? { command: options.node, args: [join(options.cwd, PROBE)] }), cwd: options.cwd, port: await freePort() };
+  }
   const configPath = join(options.dir, 'fleet.json');
   writeFileSync(configPath, `${JSON.stringify({
     fleet: { stateDir: join(options.dir, 'state'), auth: { providers: { password: { users: {} } } } },
@@ -82,7 +87,7 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
 
   const figures: FleetUpFigures = {
     servers: options.servers, configPath, up: { code: null, ms: Number.NaN, stdout: '', stderr: '' }, healthy: 0, sidecarRssKiB: [], sidecarRssSettledKiB: [], settleMs: options.settleMs,
-    childCount: 0, childrenRssKiB: 0, daemonPid: undefined, daemonRssKiB: 0, down: undefined, leftovers: 0, problems: [],
+    childCount: 0, childrenRssKiB: 0, childCountSettled: 0, childrenRssSettledKiB: 0, daemonPid: undefined, daemonRssKiB: 0, down: undefined, leftovers: 0, problems: [],
   };
   const watched: ProcessEntry[] = [];
   try {
@@ -124,6 +129,13 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
     const sidecarEntries = watched.filter((entry) => entry.ppid === figures.daemonPid);
     await sleep(Math.max(0, settleUntil - performance.now()));
     figures.sidecarRssSettledKiB = sidecarEntries.map((entry) => rssKiB(entry.pid));
+    if (figures.daemonPid) {
+      const children = descendantsOf(figures.daemonPid).filter((entry) => entry.ppid !== figures.daemonPid);
+      figures.childCountSettled = children.length;
+      figures.childrenRssSettledKiB = children.reduce((sum, entry) => sum + rssKiB(entry.pid), 0);
+      watched.push(...children.filter((entry) => !watched.some((known) => known.pid === entry.pid)));
+      figures.daemonRssKiB = rssKiB(figures.daemonPid);
+    }
     if (figures.sidecarRssKiB.length !== options.servers) figures.problems.push(`${figures.sidecarRssKiB.length} sidecar process(es) under the pm2 daemon, not ${options.servers}`);
   } finally {
     figures.down = await cli(['down', '--config', configPath], 60_000);
