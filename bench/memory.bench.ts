@@ -36,7 +36,7 @@ const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, 'no-fleet': { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, 'no-fleet': { type: 'boolean', default: false }, 'node-flags': { type: 'string', default: '' }, entry: { type: 'string', default: 'packages/sidecar/src/main.ts' } } });
   const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
   const runs = Math.max(1, Number(values.runs));
   const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-memory-'));
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const sidecarRuns: SidecarMemoryFigures[] = [];
   for (let run = 0; run < runs; run++) {
     const figures = await measureSidecarMemory({
-      dir: join(dir, `sidecar-${run}`), cwd: ROOT, node: NODE, entry: [...nodeFlags, 'packages/sidecar/src/main.ts'],
+      dir: join(dir, `sidecar-${run}`), cwd: ROOT, node: NODE, entry: [...nodeFlags, values.entry],
       child: { command: NODE, args: EVERYTHING }, ...LOAD,
     });
     sidecarRuns.push(figures);

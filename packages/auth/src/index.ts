@@ -9,7 +9,7 @@ export type { OpenedStorage } from './open-storage.ts';
 export { resourceUrlsFor, MCP_SCOPE } from './resource-urls.ts';
 export type { ResourceUrls } from './resource-urls.ts';
 export { REFRESH_REPLAY_GRACE_SECONDS } from './refresh-grace.ts';
-export { refuseRedirectUri } from './redirect-uri-policy.ts';
+export { refuseRedirectUri } from './redirect-uri-refusal.ts';
 export { TokenVerifier } from './token-verifier.ts';
 export type { VerifiedToken } from './token-verifier.ts';
 export { BearerError, bearerErrors } from './errors.ts';

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { AccountStore, ConsentMemory } from './account-store.ts';
-import { INTERACTION_PATH } from './authorization-server.ts';
+import { INTERACTION_PATH } from './interaction-path.ts';
 import { PASSWORD_FORM_FIELDS, SIGN_IN_PAGE_CSP, renderConsent, renderDeadEnd, renderSignInFailed } from './pages.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages, SignedInUser } from './sign-in-methods.ts';
@@ -10,7 +10,8 @@ import { SignInAttempts } from './sign-in-attempts.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 
 export interface InteractionOptions {
-  provider: Provider;
+  /** Loads the provider on first use (server-auth.ts). */
+  provider: () => Promise<Provider>;
   urls: ResourceUrls;
   serverName: string;
   methods: SignInMethods;
@@ -35,7 +36,8 @@ const PAGE_HEADERS = {
  * back through /callback/:provider, then the consent page (C1–C3).
  */
 export async function interactionRoutes(app: FastifyInstance, options: InteractionOptions): Promise<void> {
-  const { provider, urls, methods } = options;
+  const { urls, methods } = options;
+  let provider: Provider;
   const attempts = new SignInAttempts<unknown>();
   const secureCookies = urls.origin.startsWith('https:');
   const bindingCookie = secureCookies ? '__Host-mcp-signin' : 'mcp-signin';
@@ -54,6 +56,9 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   app.addHook('onRequest', async (request) => options.proxies.stripUntrusted(request.raw));
+  app.addHook('onRequest', async () => {
+    provider ??= await options.provider();
+  });
 
   /** Ends the login step of interaction `uid` as `user`, without the interaction cookie's path. */
   async function finishLogin(reply: FastifyReply, uid: string, user: SignedInUser): Promise<FastifyReply> {

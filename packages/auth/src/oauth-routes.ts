@@ -30,8 +30,12 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: Provider; proxies: TrustedProxies }): Promise<void> {
-  const callback = options.provider.callback();
+export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Promise<Provider>; proxies: TrustedProxies }): Promise<void> {
+  let callback: ReturnType<Provider['callback']> | undefined;
+  // The provider is loaded by the first request that needs it (server-auth.ts).
+  app.addHook('onRequest', async () => {
+    callback ??= (await options.provider()).callback();
+  });
   // Each registration counts against its address, whatever its outcome.
   const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 } });
   app.removeAllContentTypeParsers();
@@ -56,7 +60,7 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: Pro
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
     reply.hijack();
-    callback(request.raw, reply.raw);
+    (callback as NonNullable<typeof callback>)(request.raw, reply.raw);
   };
   for (const path of PROVIDER_PATHS) {
     app.route({ method: ['GET', 'POST', 'DELETE', 'PUT'], url: path, handler: (request, reply) => handOver(request, reply) });

@@ -1,6 +1,10 @@
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
-import { cookieSecretFile, createStorage, loadOrCreateSecret, loadOrCreateSigningKeys, signingKeysFile } from './storage/index.ts';
-import type { SigningJwks, Storage } from './storage/index.ts';
+// The narrow modules, not storage/index.ts, which also exports the Redis store (and so loads ioredis).
+import { createStorage } from './storage/create-storage.ts';
+import { loadOrCreateSecret, loadOrCreateSigningKeys } from './storage/signing-keys.ts';
+import type { SigningJwks } from './storage/signing-keys.ts';
+import { cookieSecretFile, signingKeysFile } from './storage/storage-paths.ts';
+import type { Storage } from './storage/types.ts';
 
 export interface OpenedStorage extends Storage {
   jwks: SigningJwks;
@@ -17,7 +21,7 @@ export async function openStorage(config: FleetConfig, server: ServerConfig): Pr
     loadOrCreateSigningKeys(signingKeysFile(location)),
     loadOrCreateSecret(cookieSecretFile(location)),
   ]);
-  const storage = createStorage(config.storage, location);
+  const storage = await createStorage(config.storage, location);
   await storage.revokedGrants.load();
   return { Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, close: () => storage.close(), jwks, secret };
 }

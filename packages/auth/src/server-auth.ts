@@ -3,7 +3,6 @@ import type Provider from 'oidc-provider';
 import type { AdapterConstructor } from 'oidc-provider';
 import type { JSONWebKeySet } from 'jose';
 import { AccountStore, ConsentMemory } from './account-store.ts';
-import { createAuthorizationServer } from './authorization-server.ts';
 import { registerCors } from './cors.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
@@ -12,6 +11,7 @@ import type { BearerError } from './errors.ts';
 import { withRefreshGrace } from './refresh-grace.ts';
 import { MCP_SCOPE, resourceUrlsFor } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
+import type { AuthorizationServerOptions } from './authorization-server.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
@@ -35,7 +35,12 @@ export interface ServerAuthOptions {
 
 export interface ServerAuth {
   readonly urls: ResourceUrls;
-  readonly provider: Provider;
+  /**
+   * The authorization server, loaded on the first OAuth or sign-in request: oidc-provider
+   * (and Koa under it) is the largest thing a sidecar imports, and the bearer check of
+   * `/mcp` never needs it (jose against the JWKS).
+   */
+  provider(): Promise<Provider>;
   readonly verifier: TokenVerifier;
   /** The OAuth routes, metadata, sign-in and consent pages, and CORS: register at the app's root. */
   routes(app: FastifyInstance): Promise<void>;
@@ -51,22 +56,10 @@ export function publicJwks(jwks: { keys: readonly object[] }): JSONWebKeySet {
   } as JSONWebKeySet;
 }
 
-/** Everything one server needs to be its own authorization server and resource server. */
-export function createServerAuth(options: ServerAuthOptions): ServerAuth {
-  const urls = resourceUrlsFor(options.publicUrl);
-  const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
-  const consents = new ConsentMemory(options.storage.Adapter);
-  const proxies = new TrustedProxies(options.trustedProxies);
-  const provider = createAuthorizationServer({
-    urls,
-    adapter: withRefreshGrace(options.storage.Adapter),
-    jwks: { keys: [...options.jwks.keys] },
-    cookieKeys: [options.secret],
-    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
-    findEmail: (accountId) => accounts.findEmail(accountId),
-  });
-
+/** Imports oidc-provider and builds this server's provider, with the mcp-fleet hooks on it. */
+async function startAuthorizationServer(options: ServerAuthOptions, serverOptions: AuthorizationServerOptions): Promise<Provider> {
+  const { createAuthorizationServer } = await import('./authorization-server.ts');
+  const provider = createAuthorizationServer(serverOptions);
   // Clients rarely ask for the `mcp` scope by name; it is the only thing a token here is for.
   provider.use(async (ctx, next) => {
     if (ctx.path === '/authorize' && ctx.method === 'GET') {
@@ -78,6 +71,25 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   // A revoked grant must fail on the next MCP request, not when its access token expires.
   provider.on('grant.revoked', (_ctx: unknown, grantId: string) => {
     void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
+  });
+  return provider;
+}
+
+/** Everything one server needs to be its own authorization server and resource server. */
+export function createServerAuth(options: ServerAuthOptions): ServerAuth {
+  const urls = resourceUrlsFor(options.publicUrl);
+  const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
+  const consents = new ConsentMemory(options.storage.Adapter);
+  const proxies = new TrustedProxies(options.trustedProxies);
+  let loading: Promise<Provider> | undefined;
+  const provider = () => loading ??= startAuthorizationServer(options, {
+    urls,
+    adapter: withRefreshGrace(options.storage.Adapter),
+    jwks: { keys: [...options.jwks.keys] },
+    cookieKeys: [options.secret],
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: options.refreshTokenTtlSeconds,
+    findEmail: (accountId) => accounts.findEmail(accountId),
   });
 
   /** Revokes a whole grant: its stored tokens go, and its access tokens fail from the next request. */

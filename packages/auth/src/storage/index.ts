@@ -1,23 +1,4 @@
-import { createRedisStorage } from './redis-adapter.ts';
-import { redisKeyPrefix } from './redis-keys.ts';
-import { createSqliteStorage } from './sqlite-adapter.ts';
-import { sqliteFile } from './storage-paths.ts';
-import type { Storage, StorageConfig, StorageLocation } from './types.ts';
-
-/**
- * The store `config.storage` names for one server: SQLite at
- * `stateDir/NAME/auth.db` or Redis under `mcp-fleet:NAME:`. Await
- * `storage.revokedGrants.load()` before serving.
- */
-export function createStorage(config: StorageConfig, location: StorageLocation): Storage {
-  switch (config.kind) {
-    case 'sqlite':
-      return createSqliteStorage({ file: sqliteFile(location) });
-    case 'redis':
-      return createRedisStorage({ url: config.url, keyPrefix: redisKeyPrefix(location.serverName) });
-  }
-}
-
+export { createStorage } from './create-storage.ts';
 export type { Storage, StorageConfig, StorageLocation } from './types.ts';
 export type { RevokedGrantStore } from './revoked-grants.ts';
 export type { BackgroundErrorHandler } from './background-timer.ts';

@@ -103,7 +103,7 @@ test('a revocation by another replica is seen after the periodic refresh', async
 
 test('createStorage with kind redis uses the server name as key prefix; close quits the connection', async (t) => {
   const server = await startServer(t);
-  const storage = createStorage({ kind: 'redis', url: server.url }, { stateDir: '/nonexistent', serverName: 'github' });
+  const storage = await createStorage({ kind: 'redis', url: server.url }, { stateDir: '/nonexistent', serverName: 'github' });
   t.after(() => storage.close());
   await new storage.Adapter('Client').upsert('c', { client_id: 'c' });
   assert.deepEqual(await rawClient(t, server).keys('*'), ['mcp-fleet:github:model:Client:c']);
