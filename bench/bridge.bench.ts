@@ -598,9 +598,9 @@ async function main(): Promise<void> {
   for (const t of TARGETS) {
     t.port = await freePort();
     if (t === sidecar) {
-      const written = await writeSidecarConfig({ dir: sidecarDir, port: t.port, command: NODE, args: EVERYTHING, cwd: ROOT });
+      const written = await writeSidecarConfig({ dir: sidecarDir, port: t.port, command: NODE, args: EVERYTHING, cwd: ROOT, server: { warmSpares: 1 } });
       sidecarPassword = written.password;
-      say(`  (${written.configPath}: one password user, server "${SIDECAR_SERVER}" on port ${t.port}, defaults otherwise: logLevel info, warmSpares 1)`);
+      say(`  (${written.configPath}: one password user, server "${SIDECAR_SERVER}" on port ${t.port}, warmSpares 1 as the bridge's, defaults otherwise: logLevel info)`);
     }
     if (t === caddy) {
       // The same sidecar, its public origin https://everything.mcp.test:HTTPS_PORT, behind Caddy.

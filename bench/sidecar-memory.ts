@@ -65,7 +65,7 @@ async function waitForSpare(client: RawMcpClient, timeoutMs: number): Promise<vo
 
 export async function measureSidecarMemory(options: SidecarMemoryOptions): Promise<SidecarMemoryFigures> {
   const port = await freePort();
-  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server: options.server });
+  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server: { warmSpares: 1, ...options.server } });
   const args = [...options.entry, '--config', written.configPath, '--server', SIDECAR_SERVER];
   const server = startServer({ name: 'sidecar', command: options.node, args, cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
   const agent = keepAliveAgent(options.wave + 2);

@@ -27,4 +27,5 @@ export type {
   StorageConfig,
   TlsConfig,
   TlsMode,
+  WarmSpares,
 } from "./types.ts";
