@@ -38,6 +38,9 @@ export interface FleetUpFigures {
   childrenRssKiB: number;
   childCountSettled: number;
   childrenRssSettledKiB: number;
+  /** Of those, the ones under sidecars of session-isolation servers (no session is open: idle warm spares). */
+  spareCountSettled: number;
+  spareRssSettledKiB: number;
   daemonPid: number | undefined;
   daemonRssKiB: number;
   down: CliRun | undefined;
@@ -87,9 +90,10 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
 
   const figures: FleetUpFigures = {
     servers: options.servers, configPath, up: { code: null, ms: Number.NaN, stdout: '', stderr: '' }, healthy: 0, sidecarRssKiB: [], sidecarRssSettledKiB: [], settleMs: options.settleMs,
-    childCount: 0, childrenRssKiB: 0, childCountSettled: 0, childrenRssSettledKiB: 0, daemonPid: undefined, daemonRssKiB: 0, down: undefined, leftovers: 0, problems: [],
+    childCount: 0, childrenRssKiB: 0, childCountSettled: 0, childrenRssSettledKiB: 0, spareCountSettled: 0, spareRssSettledKiB: 0, daemonPid: undefined, daemonRssKiB: 0, down: undefined, leftovers: 0, problems: [],
   };
   const watched: ProcessEntry[] = [];
+  const sidecarPids = new Map<string, number>();
   try {
     figures.up = await cli(['up', '--config', configPath], 90_000);
     const settleUntil = performance.now() + options.settleMs;
@@ -119,6 +123,7 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
     if (status.code === 0) {
       const rows = JSON.parse(status.stdout) as StatusRow[];
       figures.healthy = rows.filter((row) => row.state === 'online' && row.health === 'ok').length;
+      for (const row of rows) if (row.pid !== null) sidecarPids.set(row.name, row.pid);
       const statusPids = new Set(rows.map((row) => row.pid).filter((pid): pid is number => pid !== null));
       const treePids = new Set(watched.map((entry) => entry.pid));
       const missing = [...statusPids].filter((pid) => !treePids.has(pid));
@@ -135,6 +140,12 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
       figures.childrenRssSettledKiB = children.reduce((sum, entry) => sum + rssKiB(entry.pid), 0);
       watched.push(...children.filter((entry) => !watched.some((known) => known.pid === entry.pid)));
       figures.daemonRssKiB = rssKiB(figures.daemonPid);
+      for (const [name, pid] of sidecarPids) {
+        if ((mcpServers[name] as { isolation?: string }).isolation === 'shared') continue;
+        const spares = descendantsOf(pid);
+        figures.spareCountSettled += spares.length;
+        figures.spareRssSettledKiB += spares.reduce((sum, entry) => sum + rssKiB(entry.pid), 0);
+      }
     }
     if (figures.sidecarRssKiB.length !== options.servers) figures.problems.push(`${figures.sidecarRssKiB.length} sidecar process(es) under the pm2 daemon, not ${options.servers}`);
   } finally {
