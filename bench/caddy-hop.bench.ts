@@ -15,6 +15,7 @@ import { killMarkedProcesses } from './run-marker.ts';
 import { sequentialEcho } from './scenarios.ts';
 import { startServer, stopServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
+import { pm2SidecarEntry } from './sidecar-entry.ts';
 import { sidecarAccessTokenAt } from './sidecar-target.ts';
 import { markdownTable } from './text-table.ts';
 
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const setup = await writeCaddySetup({ dir, sidecarPort, httpsPort, httpPort, command: NODE, args: EVERYTHING, cwd: ROOT });
   const generated = readFileSync(setup.caddyfilePath, 'utf8');
   say(`# Caddy hop; logs ${dir}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
-  const sidecar = startServer({ name: 'sidecar', command: NODE, args: ['packages/sidecar/src/main.ts', '--config', setup.sidecarConfigPath, '--server', 'everything'], cwd: ROOT, logPath: join(dir, 'sidecar.log') });
+  const sidecar = startServer({ name: 'sidecar', command: NODE, args: [...pm2SidecarEntry(ROOT), '--config', setup.sidecarConfigPath, '--server', 'everything'], cwd: ROOT, logPath: join(dir, 'sidecar.log') });
   let caddy: ServerProcess | undefined;
   const rows: string[][] = [];
   try {

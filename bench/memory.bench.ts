@@ -10,14 +10,12 @@
 //                                         (one more variant: any entry under any V8 flags)
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ServerConfig } from '@mcp-fleet/config';
-import { buildPlainJs } from '../packages/fleet/src/plain-js-build.ts';
-import { sidecarNodeArgs } from '../packages/fleet/src/sidecar-runtime.ts';
 import { measureFleetUp } from './fleet-up.ts';
 import { summarize } from './latency-stats.ts';
 import { killMarkedProcesses } from './run-marker.ts';
+import { pm2SidecarEntry } from './sidecar-entry.ts';
 import { measureSidecarMemory } from './sidecar-memory.ts';
 import type { SidecarMemoryFigures } from './sidecar-memory.ts';
 import { markdownTable } from './text-table.ts';
@@ -50,9 +48,8 @@ async function main(): Promise<void> {
   say(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load()} at start; logs ${dir}`);
 
   // As pm2 runs a sidecar (fleet-apps.ts), and as every sidecar ran before: .ts sources, no flags.
-  const plainJs = relative(ROOT, buildPlainJs('sidecar', ROOT).launcher('packages/sidecar/src/main.ts'));
   const variants = [
-    { label: 'as pm2 runs it', entry: [...sidecarNodeArgs({ maxMemory: '512M' } as ServerConfig), plainJs] },
+    { label: 'as pm2 runs it', entry: pm2SidecarEntry(ROOT) },
     { label: '.ts sources, no flags', entry: ['packages/sidecar/src/main.ts'] },
     ...(values.entry || nodeFlags.length ? [{ label: 'asked for', entry: [...nodeFlags, values.entry ?? 'packages/sidecar/src/main.ts'] }] : []),
   ];
