@@ -8,10 +8,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CADDY, caddyArgs, caddyFetch, caddyRootCa, tcpSockets, testDomainLookup, waitServing, writeCaddySetup } from './caddy-target.ts';
+import { runBench } from './bench-main.ts';
 import { summarize } from './latency-stats.ts';
 import { freePort, waitForPort } from './local-port.ts';
 import { RawMcpClient, keepAliveAgent, keepAliveTlsAgent } from './raw-client.ts';
-import { killMarkedProcesses } from './run-marker.ts';
 import { sequentialEcho } from './scenarios.ts';
 import { startServer, stopServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
@@ -105,11 +105,4 @@ async function main(): Promise<void> {
   say('reproduce: PATH="$HOME/.local/node24/bin:$PATH" node bench/caddy-hop.bench.ts');
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
-    killMarkedProcesses();
-    process.exit(1);
-  },
-);
+runBench(main);

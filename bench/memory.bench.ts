@@ -13,8 +13,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureFleetUp } from './fleet-up.ts';
+import { runBench } from './bench-main.ts';
 import { summarize } from './latency-stats.ts';
-import { killMarkedProcesses } from './run-marker.ts';
 import { pm2SidecarEntry } from './sidecar-entry.ts';
 import { measureSidecarMemory } from './sidecar-memory.ts';
 import type { SidecarMemoryFigures } from './sidecar-memory.ts';
@@ -110,11 +110,4 @@ async function main(): Promise<void> {
   say('reproduce: PATH="$HOME/.local/node24/bin:$PATH" npm run bench:memory');
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
-    killMarkedProcesses();
-    process.exit(1);
-  },
-);
+runBench(main);
