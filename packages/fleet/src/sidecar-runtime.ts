@@ -6,13 +6,13 @@ let script: string | undefined;
 
 /**
  * What pm2 runs for a sidecar: the plain-JS build of `tsMain` (made on first use,
- * then cached by content) behind a launcher that turns on the compile cache, or `tsMain` itself when the build cannot be written
+ * then cached by content), or `tsMain` itself when the build cannot be written
  * (a read-only node_modules); the sidecar then strips types at start, as in tests.
  */
 export function sidecarScript(tsMain: string, root: string): string {
   if (script) return script;
   try {
-    script = buildPlainJs('sidecar', root).launcher(relative(root, tsMain));
+    script = buildPlainJs('sidecar', root).entry(relative(root, tsMain));
   } catch (error) {
     process.emitWarning(`sidecars run their TypeScript sources (about 28 MiB more each): no plain-JS build: ${(error as Error).message}`, { code: 'MCP_FLEET_NO_PLAIN_JS' });
     script = tsMain;

@@ -35,15 +35,12 @@ test('the emitted code runs: the config package parses a config as the .ts sourc
   assert.equal(config?.servers[0]?.warmSpares, 'auto');
 });
 
-test('the same sources give the same build, reused as it is; the launcher turns on the compile cache', () => {
+test('the same sources give the same build, reused as it is', () => {
   const first = buildPlainJs('sidecar', root);
   const marker = statSync(join(first.dir, 'package.json')).mtimeMs;
   const second = buildPlainJs('sidecar', root);
   assert.equal(second.dir, first.dir);
   assert.equal(statSync(join(second.dir, 'package.json')).mtimeMs, marker);
-  const launcher = readFileSync(second.launcher('packages/sidecar/src/main.ts'), 'utf8');
-  assert.match(launcher, /enableCompileCache/);
-  assert.match(launcher, /import\("\.\/packages\/sidecar\/src\/main\.js"\)/);
 });
 
 test('V8 flags: 1 MiB semi-spaces, an old generation of half maxMemory, one worker thread', () => {
