@@ -35,7 +35,7 @@ export async function writeCaddySetup(options: {
 }): Promise<CaddySetup> {
   mkdirSync(options.dir, { recursive: true });
   const written = await writeSidecarConfig({
-    dir: join(options.dir, 'sidecar'), port: options.sidecarPort, command: options.command, args: options.args, cwd: options.cwd,
+    dir: join(options.dir, 'sidecar'), port: options.sidecarPort, command: options.command, args: options.args, cwd: options.cwd, server: { warmSpares: 1 },
     fleet: { domain: TEST_DOMAIN, publicUrl: `https://{name}.${TEST_DOMAIN}:${options.httpsPort}`, tls: { mode: 'internal' } },
   });
   const loaded = loadConfig(written.configPath);

@@ -33,9 +33,14 @@ export interface FleetUpFigures {
   /** The same, `settleMs` after `up` returned (no request in between but `status`'s /health). */
   sidecarRssSettledKiB: number[];
   settleMs: number;
-  /** Processes under the sidecars (their warm spares). */
+  /** Processes under the sidecars (their warm spares, shared children), right after `up` and `settleMs` after. */
   childCount: number;
   childrenRssKiB: number;
+  childCountSettled: number;
+  childrenRssSettledKiB: number;
+  /** Of those, the ones under sidecars of session-isolation servers (no session is open: idle warm spares). */
+  spareCountSettled: number;
+  spareRssSettledKiB: number;
   daemonPid: number | undefined;
   daemonRssKiB: number;
   down: CliRun | undefined;
@@ -67,13 +72,16 @@ function fleetCli(args: string[], options: { cwd: string; node: string; pm2Home:
 
 interface StatusRow { name: string; pid: number | null; state: string; health: string | null }
 
-export async function measureFleetUp(options: { dir: string; cwd: string; node: string; servers: number; settleMs: number }): Promise<FleetUpFigures> {
+/** The probe server, or `server(index)` for each entry of mcpServers (e.g. the kinds fleet.example.json mixes). */
+export async function measureFleetUp(options: { dir: string; cwd: string; node: string; servers: number; settleMs: number; server?: (index: number) => Record<string, unknown> }): Promise<FleetUpFigures> {
   mkdirSync(options.dir, { recursive: true });
   const pm2Home = join(options.dir, 'pm2');
   const cli = (args: string[], timeoutMs: number) => fleetCli(args, { cwd: options.cwd, node: options.node, pm2Home, timeoutMs });
   const names = Array.from({ length: options.servers }, (_, i) => `probe${String(i + 1).padStart(2, '0')}`);
   const mcpServers: Record<string, unknown> = {};
-  for (const name of names) mcpServers[name] = { command: options.node, args: [join(options.cwd, PROBE)], cwd: options.cwd, port: await freePort() };
+  for (const [index, name] of names.entries()) {
+    mcpServers[name] = { ...(options.server?.(index) ?? { command: options.node, args: [join(options.cwd, PROBE)] }), cwd: options.cwd, port: await freePort() };
+  }
   const configPath = join(options.dir, 'fleet.json');
   writeFileSync(configPath, `${JSON.stringify({
     fleet: { stateDir: join(options.dir, 'state'), auth: { providers: { password: { users: {} } } } },
@@ -82,9 +90,10 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
 
   const figures: FleetUpFigures = {
     servers: options.servers, configPath, up: { code: null, ms: Number.NaN, stdout: '', stderr: '' }, healthy: 0, sidecarRssKiB: [], sidecarRssSettledKiB: [], settleMs: options.settleMs,
-    childCount: 0, childrenRssKiB: 0, daemonPid: undefined, daemonRssKiB: 0, down: undefined, leftovers: 0, problems: [],
+    childCount: 0, childrenRssKiB: 0, childCountSettled: 0, childrenRssSettledKiB: 0, spareCountSettled: 0, spareRssSettledKiB: 0, daemonPid: undefined, daemonRssKiB: 0, down: undefined, leftovers: 0, problems: [],
   };
   const watched: ProcessEntry[] = [];
+  const sidecarPids = new Map<string, number>();
   try {
     figures.up = await cli(['up', '--config', configPath], 90_000);
     const settleUntil = performance.now() + options.settleMs;
@@ -114,6 +123,7 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
     if (status.code === 0) {
       const rows = JSON.parse(status.stdout) as StatusRow[];
       figures.healthy = rows.filter((row) => row.state === 'online' && row.health === 'ok').length;
+      for (const row of rows) if (row.pid !== null) sidecarPids.set(row.name, row.pid);
       const statusPids = new Set(rows.map((row) => row.pid).filter((pid): pid is number => pid !== null));
       const treePids = new Set(watched.map((entry) => entry.pid));
       const missing = [...statusPids].filter((pid) => !treePids.has(pid));
@@ -124,6 +134,19 @@ export async function measureFleetUp(options: { dir: string; cwd: string; node: 
     const sidecarEntries = watched.filter((entry) => entry.ppid === figures.daemonPid);
     await sleep(Math.max(0, settleUntil - performance.now()));
     figures.sidecarRssSettledKiB = sidecarEntries.map((entry) => rssKiB(entry.pid));
+    if (figures.daemonPid) {
+      const children = descendantsOf(figures.daemonPid).filter((entry) => entry.ppid !== figures.daemonPid);
+      figures.childCountSettled = children.length;
+      figures.childrenRssSettledKiB = children.reduce((sum, entry) => sum + rssKiB(entry.pid), 0);
+      watched.push(...children.filter((entry) => !watched.some((known) => known.pid === entry.pid)));
+      figures.daemonRssKiB = rssKiB(figures.daemonPid);
+      for (const [name, pid] of sidecarPids) {
+        if ((mcpServers[name] as { isolation?: string }).isolation === 'shared') continue;
+        const spares = descendantsOf(pid);
+        figures.spareCountSettled += spares.length;
+        figures.spareRssSettledKiB += spares.reduce((sum, entry) => sum + rssKiB(entry.pid), 0);
+      }
+    }
     if (figures.sidecarRssKiB.length !== options.servers) figures.problems.push(`${figures.sidecarRssKiB.length} sidecar process(es) under the pm2 daemon, not ${options.servers}`);
   } finally {
     figures.down = await cli(['down', '--config', configPath], 60_000);

@@ -20,9 +20,10 @@ export interface SidecarConfig {
 
 /**
  * Writes `<dir>/fleet.json`: state in `<dir>/state`, one server listening on `port`.
- * `fleet`: further fleet settings, over the defaults here (e.g. domain, publicUrl, tls for Caddy).
+ * `fleet`: further fleet settings, over the defaults here (e.g. domain, publicUrl, tls for Caddy);
+ * `server`: further settings of the one server (e.g. isolation, warmSpares).
  */
-export async function writeSidecarConfig(options: { dir: string; port: number; command: string; args: readonly string[]; cwd: string; logLevel?: string; fleet?: Record<string, unknown> }): Promise<SidecarConfig> {
+export async function writeSidecarConfig(options: { dir: string; port: number; command: string; args: readonly string[]; cwd: string; logLevel?: string; fleet?: Record<string, unknown>; server?: Record<string, unknown> }): Promise<SidecarConfig> {
   mkdirSync(options.dir, { recursive: true });
   const password = randomBytes(12).toString('base64url');
   const config = {
@@ -34,7 +35,7 @@ export async function writeSidecarConfig(options: { dir: string; port: number; c
       auth: { providers: { password: { users: { [SIDECAR_USER]: { passwordHash: await hashPassword(password) } } } } },
     },
     mcpServers: {
-      [SIDECAR_SERVER]: { port: options.port, command: options.command, args: [...options.args], cwd: options.cwd },
+      [SIDECAR_SERVER]: { port: options.port, command: options.command, args: [...options.args], cwd: options.cwd, ...options.server },
     },
   };
   const configPath = join(options.dir, 'fleet.json');

@@ -1,6 +1,7 @@
 import Provider, { errors } from 'oidc-provider';
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { allowClientIdFetch } from './client-id-fetch-policy.ts';
+import { INTERACTION_PATH } from './interaction-path.ts';
 import { SIGN_IN_PAGE_CSP, renderDeadEnd } from './pages.ts';
 import { redirectUriPolicy } from './redirect-uri-policy.ts';
 import { MCP_SCOPE } from './resource-urls.ts';
@@ -18,8 +19,6 @@ export interface AuthorizationServerOptions {
   findEmail(accountId: string): Promise<string | undefined>;
 }
 
-/** Where oidc-provider sends the browser for sign-in and consent. */
-export const INTERACTION_PATH = '/interaction';
 
 /**
  * One server's OAuth 2.1 authorization server. Configuration first, each

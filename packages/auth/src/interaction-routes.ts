@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { AdapterConstructor } from 'oidc-provider';
 import type { AccountStore, ConsentMemory } from './account-store.ts';
-import { INTERACTION_PATH } from './authorization-server.ts';
+import { INTERACTION_PATH } from './interaction-path.ts';
 import { PASSWORD_FORM_FIELDS, SIGN_IN_PAGE_CSP, renderConsent, renderDeadEnd, renderSignInFailed } from './pages.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages, SignedInUser } from './sign-in-methods.ts';
@@ -12,7 +12,7 @@ import type { TrustedProxies } from './trusted-proxies.ts';
 
 export interface InteractionOptions {
   /** The current provider (rebuilt when the signing keys rotate). */
-  provider: () => Provider;
+  provider: () => Promise<Provider>;
   urls: ResourceUrls;
   serverName: string;
   methods: SignInMethods;
@@ -70,7 +70,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
 
   /** Ends the login step of interaction `uid` as `user`, without the interaction cookie's path. */
   async function finishLogin(reply: FastifyReply, uid: string, user: SignedInUser): Promise<FastifyReply> {
-    const interaction = await provider().Interaction.find(uid);
+    const interaction = await (await provider()).Interaction.find(uid);
     if (!interaction) return expired(reply);
     await options.accounts.save({ subject: user.subject, email: user.email, facts: user.facts });
     interaction.result = { login: { accountId: user.subject } };
@@ -83,7 +83,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const accountId = details.session?.accountId as string;
     const clientId = details.params.client_id as string;
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    const grant = details.grantId ? await provider().Grant.find(details.grantId) : new (provider().Grant)({ accountId, clientId });
+    const grant = details.grantId ? await (await provider()).Grant.find(details.grantId) : new ((await provider()).Grant)({ accountId, clientId });
     if (!grant) throw new Error('the grant of this interaction is gone');
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -91,11 +91,11 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const grantId = await grant.save();
     request.log.info({ subject: accountId, clientId }, 'consent granted');
     reply.hijack();
-    await provider().interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await (await provider()).interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
   app.get(`${INTERACTION_PATH}/:uid`, async (request, reply) => {
-    const details = await provider().interactionDetails(request.raw, reply.raw).catch(() => undefined);
+    const details = await (await provider()).interactionDetails(request.raw, reply.raw).catch(() => undefined);
     if (!details) return expired(reply);
     const { uid } = details;
     if (details.prompt.name === 'login') {
@@ -106,7 +106,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
       return html(reply, 200, options.pages.chooser({ uid, csrfToken: csrfFor('password', uid) }));
     }
     const accountId = details.session?.accountId as string;
-    const client = await provider().Client.find(details.params.client_id as string);
+    const client = await (await provider()).Client.find(details.params.client_id as string);
     if (!client) return expired(reply);
     if (await options.consents.approved(accountId, client.clientId, client.redirectUris ?? [])) {
       return finishConsent(request, reply, details);
@@ -127,17 +127,17 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
 
   app.post(`${INTERACTION_PATH}/:uid/consent`, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string>;
-    const details = await provider().interactionDetails(request.raw, reply.raw).catch(() => undefined);
+    const details = await (await provider()).interactionDetails(request.raw, reply.raw).catch(() => undefined);
     if (!details || details.prompt.name !== 'consent') return expired(reply);
     if (!csrfMatches('consent', details.uid, body.csrf)) {
       return html(reply, 403, renderDeadEnd({ title: 'Consent refused', message: 'This form has expired or did not come from this server.', serverName: options.serverName }));
     }
     if (body.decision !== 'approve') {
       reply.hijack();
-      await provider().interactionFinished(request.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+      await (await provider()).interactionFinished(request.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
       return;
     }
-    const client = await provider().Client.find(details.params.client_id as string);
+    const client = await (await provider()).Client.find(details.params.client_id as string);
     if (client) await options.consents.remember(details.session?.accountId as string, client.clientId, client.redirectUris ?? []);
     return finishConsent(request, reply, details);
   });
@@ -146,7 +146,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const { provider: id } = request.params as { provider: string };
     const uid = String((request.query as Record<string, unknown>).uid ?? '');
     const upstream = methods.upstream.get(id);
-    if (!upstream || !(await provider().Interaction.find(uid))) return expired(reply);
+    if (!upstream || !(await (await provider()).Interaction.find(uid))) return expired(reply);
     const { url, state, pending } = await upstream.beginSignIn();
     const binding = randomBytes(24).toString('base64url');
     await attempts.add(state, { uid, binding, pending });

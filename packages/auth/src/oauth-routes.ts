@@ -32,7 +32,7 @@ const METADATA_ALIASES: Record<string, string> = {
  * provider parses them itself, and forwarded headers from untrusted peers
  * are dropped before it decides the request's scheme and host.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Provider; proxies: TrustedProxies; failures?: FailureLog; isAvailable?: () => boolean }): Promise<void> {
+export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Promise<Provider>; proxies: TrustedProxies; failures?: FailureLog; isAvailable?: () => boolean }): Promise<void> {
   // The provider is rebuilt when the signing keys rotate; its Koa handler is made once per provider.
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   const callbackOf = (provider: Provider) => {
@@ -64,10 +64,12 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: () 
       }
       await registrations.recordFailure(attempt);
     }
+    // Loaded by the first request that needs it (server-auth.ts).
+    const provider = await options.provider();
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
     reply.hijack();
-    callbackOf(options.provider())(request.raw, reply.raw);
+    callbackOf(provider)(request.raw, reply.raw);
   };
   for (const path of PROVIDER_PATHS) {
     app.route({ method: ['GET', 'POST', 'DELETE', 'PUT'], url: path, handler: (request, reply) => handOver(request, reply) });

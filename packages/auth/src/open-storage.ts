@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
-import {
-  StorageError, activeJwks, cookieSecretFile, createRedisStorage, createSqliteStorage, loadOrCreateSecret, loadOrCreateSharedKeys,
-  loadOrCreateSigningKeys, parseStoredJwks, redisStorageOptions, signingKeysFile, sqliteFile, storageErrors, trackRedisStatus,
-  watchRedisSigningKeys, watchSigningKeysFile,
-} from './storage/index.ts';
-import type { RedisConnection, SigningJwks, SigningKeysListener, Storage, StorageLocation, StorageStatus, StorageStatusLog } from './storage/index.ts';
+// The narrow modules, not storage/index.ts, which also exports the Redis store (and so loads ioredis).
+import { loadOrCreateSecret, loadOrCreateSigningKeys } from './storage/signing-keys.ts';
+import type { SigningJwks } from './storage/signing-keys.ts';
+import { createSqliteStorage } from './storage/sqlite-adapter.ts';
+import { cookieSecretFile, signingKeysFile, sqliteFile } from './storage/storage-paths.ts';
+import type { StorageStatusLog } from './storage/storage-status.ts';
+import { activeJwks, parseStoredJwks } from './storage/stored-jwks.ts';
+import type { Storage, StorageLocation } from './storage/types.ts';
+import { watchSigningKeysFile } from './storage/watch-signing-keys.ts';
+import type { SigningKeysListener } from './storage/watch-signing-keys.ts';
 
 export interface OpenedStorage extends Storage {
   /** The signing keys in service (newest first; retired ones left out). */
@@ -31,7 +35,9 @@ export type OpenStorageOptions = {
  */
 export async function openStorage(config: FleetConfig, server: ServerConfig, options: OpenStorageOptions = {}): Promise<OpenedStorage> {
   const location = { stateDir: config.stateDir, serverName: server.name };
-  return config.storage.kind === 'redis' ? openRedis(config.storage, location, options) : openSqlite(location);
+  if (config.storage.kind !== 'redis') return openSqlite(location);
+  const { openRedis } = await import('./open-redis-storage.ts');
+  return openRedis(config.storage, location, options);
 }
 
 async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
@@ -53,39 +59,3 @@ async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
   };
 }
 
-async function openRedis(connection: RedisConnection, location: StorageLocation, options: OpenStorageOptions): Promise<OpenedStorage> {
-  let status: StorageStatus | undefined;
-  const storage = createRedisStorage({
-    ...redisStorageOptions(connection, location),
-    // Connection and background failures go to one rate-limited log line per outage.
-    onBackgroundError: (error) => status?.report(error),
-  });
-  status = trackRedisStatus(storage.client, options.log);
-  const stops: (() => void)[] = [];
-  const close = async () => {
-    for (const stop of stops) stop();
-    await storage.close();
-  };
-  try {
-    const shared = await loadOrCreateSharedKeys(storage.client, storage.keys).catch(unavailableAtStart);
-    const jwks = activeJwks(shared.jwks);
-    await storage.revokedGrants.load().catch(unavailableAtStart);
-    return {
-      Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, failures: storage.failures, jwks, secret: shared.cookieKeys[0],
-      isAvailable: status.isAvailable,
-      watchSigningKeys: (listener) => {
-        stops.push(watchRedisSigningKeys(storage.client, storage.subscriber, storage.keys.signingKeys, { current: jwks, onError: status.report }, listener));
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
-}
-
-/** Redis unreachable at start: a coded error naming the cause, never the URL (it may hold a password). */
-function unavailableAtStart(error: unknown): never {
-  if (error instanceof StorageError) throw error;
-  throw storageErrors.AUTH_ERR_STORAGE_UNAVAILABLE((error as { code?: string }).code ?? (error as Error).name);
-}

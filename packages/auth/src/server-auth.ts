@@ -3,7 +3,6 @@ import type Provider from 'oidc-provider';
 import type { AdapterConstructor } from 'oidc-provider';
 import type { JSONWebKeySet } from 'jose';
 import { AccountStore, ConsentMemory } from './account-store.ts';
-import { createAuthorizationServer } from './authorization-server.ts';
 import { registerCors } from './cors.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { oauthRoutes } from './oauth-routes.ts';
@@ -44,14 +43,20 @@ export interface ServerAuthOptions {
 
 export interface ServerAuth {
   readonly urls: ResourceUrls;
-  /** The provider signing with the current keys (rebuilt at each rotation). */
-  readonly provider: Provider;
+  /**
+   * The provider signing with the current keys (rebuilt at each rotation), loaded on the
+   * first OAuth or sign-in request: oidc-provider (and Koa under it) is the largest thing a
+   * sidecar imports, and the bearer check of `/mcp` never needs it (jose against the JWKS).
+   */
+  provider(): Promise<Provider>;
   readonly verifier: TokenVerifier;
   /** The OAuth routes, metadata, sign-in and consent pages, and CORS: register at the app's root. */
   routes(app: FastifyInstance): Promise<void>;
   /** The onRequest hook for MCP routes (R2–R4). */
   readonly bearerCheck: ReturnType<typeof bearerCheck>;
 }
+
+type CreateAuthorizationServer = typeof import('./authorization-server.ts').createAuthorizationServer;
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
@@ -74,7 +79,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     .catch(() => { /* the grant is already refused by this replica (memory); the outage is logged once by the storage */ });
 
   /** The provider is immutable once built: a key rotation builds a new one over the same storage. */
-  const buildProvider = (jwks: { keys: readonly object[] }): Provider => {
+  const buildProvider = (createAuthorizationServer: CreateAuthorizationServer, jwks: { keys: readonly object[] }): Provider => {
     const built = createAuthorizationServer({
       urls,
       adapter: withRefreshGrace(options.storage.Adapter),
@@ -97,8 +102,16 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     built.on('grant.revoked', (_ctx: unknown, grantId: string) => recordRevocation(grantId));
     return built;
   };
-  let provider = buildProvider(options.jwks);
-  const currentProvider = () => provider;
+  let jwks = options.jwks;
+  let build: ((keys: typeof jwks) => Provider) | undefined;
+  let provider: Provider | undefined;
+  let loading: Promise<Provider> | undefined;
+  const load = async (): Promise<Provider> => {
+    const { createAuthorizationServer } = await import('./authorization-server.ts');
+    build = (keys) => buildProvider(createAuthorizationServer, keys);
+    return provider = build(jwks);
+  };
+  const currentProvider = (): Promise<Provider> => (provider ? Promise.resolve(provider) : loading ??= load());
 
   /** Revokes a whole grant: its stored tokens go, and its access tokens fail from the next request. */
   const revokeGrant = async (grantId: string) => {
@@ -124,13 +137,15 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
       return false;
     },
   });
-  options.storage.watchSigningKeys?.((jwks) => {
-    provider = buildProvider(jwks);
-    verifier.setKeys(publicJwks(jwks));
+  options.storage.watchSigningKeys?.((rotated) => {
+    jwks = rotated;
+    // Not loaded yet: the first request builds it with these keys.
+    if (build) provider = build(rotated);
+    verifier.setKeys(publicJwks(rotated));
   });
   return {
     urls,
-    get provider() { return provider; },
+    provider: currentProvider,
     verifier,
     bearerCheck: bearerCheck(verifier, urls, (error) => options.onBearerFailure?.(error)),
     async routes(app) {

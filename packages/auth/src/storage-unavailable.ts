@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
-import { storageErrors } from './storage/index.ts';
+import { storageErrors } from './storage/errors.ts';
 
 /** How long a client should wait before retrying: ioredis retries at most 2 s apart. */
 const RETRY_AFTER_SECONDS = 5;

@@ -35,6 +35,7 @@ export function bridgeOptionsFromServer(server: ServerConfig): BridgeOptions {
     inheritEnv: server.inheritEnv,
     isolation: server.isolation,
     warmSpares: server.warmSpares,
+    warmSpareThresholdMs: server.warmSpareThresholdMs,
     maxSessions: server.maxSessions,
     sessionIdleTimeoutMs: server.sessionIdleTimeoutMs,
     killTimeoutMs: server.killTimeoutMs,

@@ -21,7 +21,7 @@ const REFILL_DELAY_MS = 100;
  */
 export class SparePool {
   readonly #options: ChildFactoryOptions;
-  readonly #size: number;
+  #size: number;
   readonly #idle = new Set<StdioChild>();
   #spawned = 0;
   #refillTimer: NodeJS.Timeout | undefined;
@@ -56,6 +56,17 @@ export class SparePool {
     // that is answering this initialize; start it just after.
     setTimeout(() => this.#refill(), REFILL_DELAY_MS).unref();
     return child;
+  }
+
+  /** Keeps `size` spares from now on: starts the missing ones, or stops idle ones above it. */
+  resize(size: number): void {
+    this.#size = size;
+    for (const spare of [...this.#idle].slice(size)) {
+      this.#idle.delete(spare);
+      spare.onexit = undefined;
+      void spare.stop(this.#options.killTimeoutMs);
+    }
+    this.#refill();
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,7 @@ import type { BridgeLogger } from './logger.ts';
 import type { Identity, Session, SessionTransport, ToolCallHook } from './session.ts';
 import { SessionTable } from './session-table.ts';
 import { SharedChild } from './shared-child.ts';
+import { OnDemandSpares } from './on-demand-spares.ts';
 import { SparePool } from './spare-pool.ts';
 import { ChannelTable } from './stateless/channel-table.ts';
 import type { CacheHints } from './stateless/result-shaping.ts';
@@ -19,7 +20,10 @@ export interface BridgeOptions extends ChildCommand {
   /** The server's name, in logs, errors and /health. */
   name: string;
   isolation: 'session' | 'shared';
-  warmSpares: number;
+  /** Spares always kept, or "auto" (on-demand-spares.ts). */
+  warmSpares: number | 'auto';
+  /** With warmSpares "auto": the cold start that earns a spare; 500 ms when omitted. */
+  warmSpareThresholdMs?: number;
   maxSessions: number;
   sessionIdleTimeoutMs: number;
   killTimeoutMs: number;
@@ -81,6 +85,7 @@ export class StdioBridge implements BridgeContext {
   readonly #options: BridgeOptions;
   readonly #sessions: SessionTable;
   readonly #spares: SparePool | undefined;
+  readonly #onDemand: OnDemandSpares | undefined;
   readonly #shared: SharedChild | undefined;
   #shuttingDown = false;
 
@@ -124,12 +129,20 @@ export class StdioBridge implements BridgeContext {
         return new DedicatedUpstream(child, { health: this.health, log, killTimeoutMs: options.killTimeoutMs, sessionId });
       };
     } else {
-      const spares = new SparePool({ ...childOptions, size: options.warmSpares });
+      const auto = options.warmSpares === 'auto';
+      const spares = new SparePool({ ...childOptions, size: auto ? 0 : options.warmSpares as number });
       this.#spares = spares;
+      const onDemand = auto
+        ? new OnDemandSpares(spares, { name: options.name, log, thresholdMs: options.warmSpareThresholdMs ?? 500, idleMs: options.sessionIdleTimeoutMs })
+        : undefined;
+      this.#onDemand = onDemand;
       openUpstream = (sessionId) => {
+        const cold = spares.idle === 0;
         const child = spares.take();
         child.sessionId = sessionId;
-        return new DedicatedUpstream(child, { health: this.health, log, killTimeoutMs: options.killTimeoutMs, sessionId });
+        const upstream = new DedicatedUpstream(child, { health: this.health, log, killTimeoutMs: options.killTimeoutMs, sessionId });
+        onDemand?.taken(child, cold);
+        return upstream;
       };
     }
     this.#sessions = new SessionTable({
@@ -206,6 +219,7 @@ export class StdioBridge implements BridgeContext {
   async stop(): Promise<void> {
     this.#shuttingDown = true;
     await this.stateless.closeAll();
+    this.#onDemand?.stop();
     await Promise.all([
       this.#sessions.closeAll('the server is shutting down'),
       this.#spares?.stop(),

@@ -49,8 +49,16 @@ export const defaults = deepFreeze({
     isolation: "session",
     /* Sidecar processes serving the server; more than one needs storage.kind "redis" (shared keys and grants). */
     replicas: 1,
-    /* Children started ahead of time so a new session does not wait for a cold start. */
-    warmSpares: 1,
+    /*
+     * Children started ahead of time so a new session does not wait for a cold start: a
+     * number is kept always; "auto" keeps one only for a server whose measured cold start
+     * (spawn to first answer) took warmSpareThreshold or more, and stops it once no session
+     * has started for sessionIdleTimeout. An idle spare costs a whole child (50-150 MiB
+     * with npx), so a fleet of fast or unused servers runs none.
+     */
+    warmSpares: "auto",
+    /* With warmSpares "auto": the cold start that earns a server its spare. */
+    warmSpareThreshold: "500ms",
     /* Concurrent MCP sessions a sidecar accepts before refusing new ones. */
     maxSessions: 100,
     /* A session with no request for this long is closed and its child stopped. */

@@ -28,4 +28,5 @@ export type {
   StorageConfig,
   TlsConfig,
   TlsMode,
+  WarmSpares,
 } from "./types.ts";

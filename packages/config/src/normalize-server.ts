@@ -11,11 +11,12 @@ import { joinPath } from "./json-path.ts";
 import { ALLOW_KEYS, mergeAllow, readAllow } from "./normalize-allow.ts";
 import type { FleetSettings } from "./normalize-fleet.ts";
 import { omitUndefined } from "./omit-undefined.ts";
+import { readWarmSpares } from "./warm-spares.ts";
 import type { AllowList, Isolation, ServerConfig, ServerKind, ServerTransport } from "./types.ts";
 
 export const SERVER_KEYS = [
   "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas",
-  "warmSpares", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
+  "warmSpares", "warmSpareThreshold", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
   "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled", "cacheTtl", "cacheScope",
 ];
 const COMMAND_ONLY = ["args", "env", "cwd", "inheritEnv", "isolation"];
@@ -91,7 +92,8 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     publicUrl: resolvePublicUrl(fleet.publicUrlTemplate, name, port),
     isolation: f.oneOf("isolation", ISOLATIONS) ?? d.isolation,
     replicas: f.integer("replicas", { min: 1, max: MAX_REPLICAS }) ?? d.replicas,
-    warmSpares: f.integer("warmSpares", { min: 0 }) ?? d.warmSpares,
+    warmSpares: readWarmSpares(f, ctx) ?? d.warmSpares,
+    warmSpareThresholdMs: f.duration("warmSpareThreshold") ?? ms(d.warmSpareThreshold),
     maxSessions: f.integer("maxSessions", { min: 1 }) ?? d.maxSessions,
     sessionIdleTimeoutMs: f.duration("sessionIdleTimeout") ?? ms(d.sessionIdleTimeout),
     killTimeoutMs: f.duration("killTimeout") ?? ms(d.killTimeout),

@@ -90,7 +90,10 @@ export type ServerConfig = {
   readonly isolation: Isolation;
   /** Interchangeable sidecar processes serving this server (1..16); more than 1 needs Redis storage. */
   readonly replicas: number;
-  readonly warmSpares: number;
+  /** Children always kept started, or "auto": one only while the server's cold start is slow and sessions come (see defaults.ts). */
+  readonly warmSpares: WarmSpares;
+  /** With warmSpares "auto": a cold start at least this long earns the server a spare. */
+  readonly warmSpareThresholdMs: number;
   readonly maxSessions: number;
   readonly sessionIdleTimeoutMs: number;
   readonly killTimeoutMs: number;
@@ -106,6 +109,8 @@ export type ServerConfig = {
   readonly cacheTtlMs: number;
   readonly cacheScope: "private" | "public";
 };
+
+export type WarmSpares = number | "auto";
 
 export type FleetConfig = {
   /** Absolute path of the config file. */

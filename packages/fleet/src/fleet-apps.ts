@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { ASK_MAIN } from './caddy/index.ts';
+import { sidecarNodeArgs, sidecarScript } from './sidecar-runtime.ts';
 
 const require = createRequire(import.meta.url);
 
-/** The sidecar entry every app runs (Node 24 runs it directly, no build). */
+/** The sidecar entry (TypeScript); apps run its plain-JS build (sidecar-runtime.ts). */
 export const SIDECAR_MAIN = require.resolve('@mcp-fleet/sidecar/main');
+const REPO_ROOT = resolve(SIDECAR_MAIN, '../../../..');
 
 /** pm2 app names: `mcp-NAME`, so the fleet never touches other pm2 apps. */
 export const APP_PREFIX = 'mcp-';
@@ -23,6 +25,7 @@ export interface Pm2App {
   name: string;
   script: string;
   interpreter: string;
+  node_args: string[];
   args: string[];
   cwd: string;
   env: Record<string, string>;
@@ -52,7 +55,7 @@ export function logFile(config: FleetConfig, server: ServerConfig): string {
  */
 export function fingerprint(config: FleetConfig, server: ServerConfig): string {
   const { auth, storage, trustedProxies, stateDir, logLevel, domain } = config;
-  return createHash('sha256').update(JSON.stringify({ server, auth, storage, trustedProxies, stateDir, logLevel, domain, sidecar: SIDECAR_MAIN })).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ server, auth, storage, trustedProxies, stateDir, logLevel, domain, sidecar: sidecarScript(SIDECAR_MAIN, REPO_ROOT) })).digest('hex').slice(0, 16);
 }
 
 /**
@@ -82,8 +85,9 @@ export function sidecarApp(config: FleetConfig, server: ServerConfig, environmen
   env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
   return {
     name: appName(server),
-    script: SIDECAR_MAIN,
+    script: sidecarScript(SIDECAR_MAIN, REPO_ROOT),
     interpreter: process.execPath,
+    node_args: sidecarNodeArgs(server),
     args: ['--config', config.configFile, '--server', server.name],
     cwd: config.configDir,
     env,
@@ -101,6 +105,7 @@ export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = pro
     name: ASK_APP,
     script: ASK_MAIN,
     interpreter: process.execPath,
+    node_args: [],
     args: ['--config', config.configFile],
     cwd: config.configDir,
     env: {

@@ -14,7 +14,6 @@ import { SidecarMetrics } from './sidecar-metrics.ts';
 import type { MetricsSnapshot } from './sidecar-metrics.ts';
 import { auditToolCall, sessionAuditLogger } from './tool-audit.ts';
 import { UpstreamHealth } from './upstream-health.ts';
-import { upstreamProxy } from './upstream-proxy.ts';
 import { UpstreamSessions } from './upstream-sessions.ts';
 
 export interface SidecarOptions {
@@ -126,6 +125,8 @@ async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: Sid
   const sessions = new UpstreamSessions({ idleTimeoutMs: server.sessionIdleTimeoutMs });
   app.addHook('onClose', async () => sessions.close());
   const context = { server, upstream, sessions, metrics, messagesPath: new URL('messages', upstream).pathname };
+  // @fastify/http-proxy brings undici and ws: loaded only by sidecars of url servers.
+  const { upstreamProxy } = await import('./upstream-proxy.ts');
   await app.register(async (mcp) => {
     mcp.addHook('onRequest', bearerCheck);
     mcp.addHook('onRequest', bindRequest);

@@ -1,22 +1,4 @@
-import { createRedisStorage } from './redis-adapter.ts';
-import { redisStorageOptions } from './redis-connection.ts';
-import { createSqliteStorage } from './sqlite-adapter.ts';
-import { sqliteFile } from './storage-paths.ts';
-import type { Storage, StorageConfig, StorageLocation } from './types.ts';
-
-/**
- * The store `config.storage` names for one server: SQLite at
- * `stateDir/NAME/auth.db` or Redis under `mcp-fleet:NAME:`. Await
- * `storage.revokedGrants.load()` before serving.
- */
-export function createStorage(config: StorageConfig, location: StorageLocation): Storage {
-  switch (config.kind) {
-    case 'sqlite':
-      return createSqliteStorage({ file: sqliteFile(location) });
-    case 'redis':
-      return createRedisStorage(redisStorageOptions(config, location));
-  }
-}
+export { createStorage } from './create-storage.ts';
 
 export type { RedisConnection, Storage, StorageConfig, StorageLocation } from './types.ts';
 export { redisStorageOptions } from './redis-connection.ts';

@@ -101,7 +101,7 @@ test('a revocation written while a replica missed the announcement is seen after
 
 test('createStorage with kind redis uses the server name as key prefix; close quits the connection', async (t) => {
   const server = await startServer(t);
-  const storage = createStorage({ kind: 'redis', url: server.url }, { stateDir: '/nonexistent', serverName: 'github' });
+  const storage = await createStorage({ kind: 'redis', url: server.url }, { stateDir: '/nonexistent', serverName: 'github' });
   t.after(() => storage.close());
   await new storage.Adapter('Client').upsert('c', { client_id: 'c' });
   assert.deepEqual(await rawClient(t, server).keys('*'), ['mcp-fleet:github:model:Client:c']);

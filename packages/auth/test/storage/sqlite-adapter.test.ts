@@ -41,7 +41,7 @@ test('sqlite adapter contract', async (t) => {
 
 test('createStorage puts the database at stateDir/NAME/auth.db: dir 0700, file and WAL 0600, WAL mode', async (t) => {
   const stateDir = await tempDir(t);
-  const storage = createStorage({ kind: 'sqlite' }, { stateDir, serverName: 'notion' });
+  const storage = await createStorage({ kind: 'sqlite' }, { stateDir, serverName: 'notion' });
   t.after(() => storage.close());
   const file = join(stateDir, 'notion', 'auth.db');
   assert.equal(sqliteFile({ stateDir, serverName: 'notion' }), file);
@@ -122,7 +122,7 @@ test('an open store does not keep the process alive (the purge timer is unref\'d
   assert.ok(Date.now() - started < 10_000);
 });
 
-test('a server name that is not a DNS label is refused before any path is built', () => {
-  assert.throws(() => createStorage({ kind: 'sqlite' }, { stateDir: '/tmp', serverName: '../etc' }),
+test('a server name that is not a DNS label is refused before any path is built', async () => {
+  await assert.rejects(createStorage({ kind: 'sqlite' }, { stateDir: '/tmp', serverName: '../etc' }),
     { code: 'AUTH_ERR_STORAGE_SERVER_NAME' });
 });

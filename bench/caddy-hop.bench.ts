@@ -1,0 +1,108 @@
+// What the Caddy hop costs per call, and which reverse_proxy setting it comes from: one
+// sidecar, reached directly and through Caddy (https, the generated Caddyfile and
+// variants of it), in alternating blocks of sequential echo calls on the same session
+// kind, with the same token. The Caddyfile variants are restarted one after another.
+//   node bench/caddy-hop.bench.ts [--blocks 20]
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CADDY, caddyArgs, caddyFetch, caddyRootCa, tcpSockets, testDomainLookup, waitServing, writeCaddySetup } from './caddy-target.ts';
+import { runBench } from './bench-main.ts';
+import { summarize } from './latency-stats.ts';
+import { freePort, waitForPort } from './local-port.ts';
+import { RawMcpClient, keepAliveAgent, keepAliveTlsAgent } from './raw-client.ts';
+import { sequentialEcho } from './scenarios.ts';
+import { startServer, stopServer } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
+import { pm2SidecarEntry } from './sidecar-entry.ts';
+import { sidecarAccessTokenAt } from './sidecar-target.ts';
+import { markdownTable } from './text-table.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const NODE = process.execPath;
+const EVERYTHING = ['node_modules/@modelcontextprotocol/server-everything/dist/index.js', 'stdio'];
+const BLOCK = { warmup: 5, calls: 100, maxMs: 5_000 };
+
+/** Each variant rewrites the generated Caddyfile's reverse_proxy block. */
+const VARIANTS: { name: string; edit: (caddyfile: string, ports: { sidecar: number; plain: number }) => string; plain?: boolean }[] = [
+  { name: 'generated', edit: (text) => text },
+  { name: 'no flush_interval -1', edit: (text) => text.replace(/\n\s*flush_interval -1/, '') },
+  {
+    name: 'generated route, plain HTTP from the client (TLS share of the hop)', plain: true,
+    edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.sidecar} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
+  },
+  { name: 'keepalive 5m, 64 idle conns', edit: (text) => text.replace(/(transport http \{)/, '$1\n\t\t\tkeepalive 5m\n\t\t\tkeepalive_idle_conns 64') },
+];
+
+const say = (text = '') => process.stdout.write(`${text}\n`);
+const us = (value: number) => `${Math.round(value)} µs`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '20' } } });
+  const blocks = Number(values.blocks);
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-caddy-'));
+  const [sidecarPort, httpsPort, httpPort, plainPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const setup = await writeCaddySetup({ dir, sidecarPort, httpsPort, httpPort, command: NODE, args: EVERYTHING, cwd: ROOT });
+  const generated = readFileSync(setup.caddyfilePath, 'utf8');
+  say(`# Caddy hop; logs ${dir}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  const sidecar = startServer({ name: 'sidecar', command: NODE, args: [...pm2SidecarEntry(ROOT), '--config', setup.sidecarConfigPath, '--server', 'everything'], cwd: ROOT, logPath: join(dir, 'sidecar.log') });
+  let caddy: ServerProcess | undefined;
+  const rows: string[][] = [];
+  try {
+    await waitForPort(sidecarPort, 20_000, () => sidecar.exited);
+    let token = '';
+    for (const variant of VARIANTS) {
+      writeFileSync(setup.caddyfilePath, variant.edit(generated, { sidecar: sidecarPort, plain: plainPort }));
+      caddy = startServer({ name: 'caddy', command: CADDY, args: caddyArgs(setup), cwd: ROOT, env: setup.env, logPath: join(dir, `caddy-${VARIANTS.indexOf(variant)}.log`) });
+      await waitForPort(httpsPort, 15_000, () => (caddy as ServerProcess).exited);
+      const ca = await caddyRootCa(setup, 15_000, () => (caddy as ServerProcess).exited);
+      const oauth = caddyFetch(ca);
+      try {
+        await waitServing(oauth.fetch, `${setup.origin}/health`, 15_000, () => (caddy as ServerProcess).exited);
+        if (!token) token = (await sidecarAccessTokenAt(setup.origin, setup.password, oauth.fetch)).accessToken;
+      } finally {
+        await oauth.close();
+      }
+      const headers = { authorization: `Bearer ${token}` };
+      const direct = new RawMcpClient({ port: sidecarPort, agent: keepAliveAgent(4), headers });
+      const proxied = variant.plain
+        ? new RawMcpClient({ port: plainPort, agent: keepAliveAgent(4), headers })
+        : new RawMcpClient({ port: httpsPort, host: setup.host, tls: true, agent: keepAliveTlsAgent(4, { ca, lookup: testDomainLookup }), headers });
+      await direct.open();
+      await proxied.open();
+      const diffs: number[] = [];
+      const directUs: number[] = [];
+      const proxiedUs: number[] = [];
+      await sequentialEcho(proxied, { warmup: 200, calls: 0, maxMs: 10_000 });
+      await sequentialEcho(direct, { warmup: 200, calls: 0, maxMs: 10_000 });
+      for (let block = 0; block < blocks; block++) {
+        const order = block % 2 === 0 ? [direct, proxied] : [proxied, direct];
+        const medians = new Map<RawMcpClient, number>();
+        for (const client of order) {
+          const result = await sequentialEcho(client, BLOCK);
+          medians.set(client, summarize(result.samplesUs).median);
+          (client === direct ? directUs : proxiedUs).push(...result.samplesUs);
+        }
+        diffs.push((medians.get(proxied) as number) - (medians.get(direct) as number));
+      }
+      await direct.close().catch(() => 0);
+      await proxied.close().catch(() => 0);
+      const hop = summarize(diffs).median;
+      const sockets = tcpSockets(sidecarPort);
+      say(`  TCP to the sidecar: ${sockets.established} established, ${sockets.timeWait} in TIME_WAIT (a new upstream connection per request would leave thousands)`);
+      say(`${variant.name}: direct ${us(summarize(directUs).median)}, through Caddy ${us(summarize(proxiedUs).median)}; hop (median of ${blocks} block differences) ${us(hop)}`);
+      rows.push([variant.name, us(summarize(directUs).median), us(summarize(proxiedUs).median), us(hop)]);
+      await stopServer(caddy);
+      caddy = undefined;
+    }
+  } finally {
+    if (caddy) await stopServer(caddy);
+    await stopServer(sidecar);
+  }
+  say();
+  say(markdownTable(['Caddyfile', 'sidecar direct (median)', 'through Caddy (median)', 'Caddy hop'], rows));
+  say('reproduce: PATH="$HOME/.local/node24/bin:$PATH" node bench/caddy-hop.bench.ts');
+}
+
+runBench(main);

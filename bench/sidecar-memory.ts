@@ -1,0 +1,117 @@
+// One sidecar's resident memory through its life: idle right after start (only its
+// warm spare beside it), after one OAuth sign-in, and after 10,000 echo calls over 50
+// sessions (opened in waves, so that at most `wave` children run at once).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, waitForPort } from './local-port.ts';
+import { rssKiB, treeMemory } from './process-memory.ts';
+import { RawMcpClient, keepAliveAgent } from './raw-client.ts';
+import { checkedEcho } from './scenarios.ts';
+import { startServer, stopServer } from './server-process.ts';
+import { SIDECAR_SERVER, sidecarAccessToken, writeSidecarConfig } from './sidecar-target.ts';
+
+export interface SidecarMemoryFigures {
+  command: string;
+  /** Sidecar alone, and its idle warm spare(s), once the spare is up and 2 s have passed. */
+  idleKiB: number;
+  spareKiB: number;
+  spares: number;
+  /** After the OAuth flow (registration, sign-in, consent, code exchange). */
+  afterSignInKiB: number;
+  /** After the calls, sessions deleted, 2 s settled; and the process's peak (VmHWM). */
+  loadedKiB: number;
+  peakKiB: number;
+  calls: number;
+  sessions: number;
+  errors: number;
+  firstError: string | undefined;
+  /** Wall time of the loaded phase. */
+  loadMs: number;
+}
+
+export interface SidecarMemoryOptions {
+  dir: string;
+  cwd: string;
+  node: string;
+  /** The sidecar entry and the flags before it (e.g. a plain-JS build, --max-semi-space-size). */
+  entry: string[];
+  child: { command: string; args: readonly string[] };
+  sessions: number;
+  callsPerSession: number;
+  /** Sessions open at once. */
+  wave: number;
+  server?: Record<string, unknown>;
+}
+
+function peakKiB(pid: number): number {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitForSpare(client: RawMcpClient, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const reply = await client.send('GET', undefined, '/health');
+    if (reply.status === 200 && (JSON.parse(reply.body) as { spares?: number }).spares !== 0) return;
+    await sleep(50);
+  }
+  throw new Error(`no warm spare within ${timeoutMs} ms`);
+}
+
+export async function measureSidecarMemory(options: SidecarMemoryOptions): Promise<SidecarMemoryFigures> {
+  const port = await freePort();
+  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server: { warmSpares: 1, ...options.server } });
+  const args = [...options.entry, '--config', written.configPath, '--server', SIDECAR_SERVER];
+  const server = startServer({ name: 'sidecar', command: options.node, args, cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
+  const agent = keepAliveAgent(options.wave + 2);
+  const figures: SidecarMemoryFigures = {
+    command: [options.node, ...args].join(' '), idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
+    calls: 0, sessions: 0, errors: 0, firstError: undefined, loadMs: 0,
+  };
+  try {
+    await waitForPort(port, 20_000, () => server.exited);
+    const probe = new RawMcpClient({ port, agent });
+    await waitForSpare(probe, 15_000);
+    await sleep(2_000);
+    const idle = treeMemory(server.pid);
+    Object.assign(figures, { idleKiB: idle.selfKiB, spareKiB: idle.descendantsKiB, spares: idle.descendantCount });
+
+    const token = await sidecarAccessToken(port, written.password);
+    await sleep(1_000);
+    figures.afterSignInKiB = rssKiB(server.pid);
+
+    const headers = { authorization: `Bearer ${token.accessToken}` };
+    const start = performance.now();
+    for (let opened = 0; opened < options.sessions; opened += options.wave) {
+      const clients = Array.from({ length: Math.min(options.wave, options.sessions - opened) }, () => new RawMcpClient({ port, agent, headers, timeoutMs: 30_000 }));
+      await Promise.all(clients.map(async (client) => {
+        try {
+          await client.open();
+          figures.sessions += 1;
+          for (let call = 0; call < options.callsPerSession; call++) {
+            await checkedEcho(client);
+            figures.calls += 1;
+          }
+        } catch (error) {
+          figures.errors += 1;
+          figures.firstError ??= (error as Error).message;
+        } finally {
+          await client.close().catch(() => 0);
+        }
+      }));
+    }
+    figures.loadMs = performance.now() - start;
+    await sleep(2_000);
+    figures.loadedKiB = rssKiB(server.pid);
+    figures.peakKiB = peakKiB(server.pid);
+    return figures;
+  } finally {
+    agent.destroy();
+    await stopServer(server);
+  }
+}

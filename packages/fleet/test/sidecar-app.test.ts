@@ -1,0 +1,16 @@
+// The pm2 app of a sidecar runs the plain-JS main with the server's V8 flags.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseConfig } from '@mcp-fleet/config';
+import { fingerprint, sidecarApp } from '../src/fleet-apps.ts';
+
+test("a sidecar's pm2 app: the plain-JS main, V8 flags from maxMemory, a fingerprint that names the build", () => {
+  const { config } = parseConfig({ fleet: { stateDir: '/tmp/mcp-fleet-app-test' }, mcpServers: { a: { command: 'node', maxMemory: '1G' } } }, { configFile: '/tmp/mcp-fleet-app-test/fleet.json', env: {} });
+  assert.ok(config);
+  const [server] = config.servers;
+  assert.ok(server);
+  const app = sidecarApp(config, server, {});
+  assert.match(app.script, /node_modules\/\.cache\/mcp-fleet\/plain-js-[0-9a-f]{16}\/packages\/sidecar\/src\/main\.js$/);
+  assert.deepEqual(app.node_args, ['--max-semi-space-size=1', '--max-old-space-size=512', '--v8-pool-size=1']);
+  assert.equal(app.env.MCP_FLEET_FINGERPRINT, fingerprint(config, server));
+});
