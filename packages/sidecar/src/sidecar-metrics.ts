@@ -1,3 +1,4 @@
+import { logLinesDropped } from './buffered-log-stream.ts';
 import { ExpositionWriter, Histogram } from './prometheus-text.ts';
 
 /** Tool call latency buckets, in seconds: from a fast local lookup to a slow remote API. */
@@ -81,6 +82,8 @@ export class SidecarMetrics {
       out.family('mcp_upstream_up', 'gauge', 'Whether the HTTP MCP server answered the last health probe (1) or not (0).')
         .sample('mcp_upstream_up', { server }, snapshot.upstreamUp);
     }
+    out.family('mcp_fleet_log_lines_dropped_total', 'counter', 'Log lines dropped because stdout was not drained (the request path never waits for the log).')
+      .sample('mcp_fleet_log_lines_dropped_total', {}, logLinesDropped());
     const memory = process.memoryUsage();
     out.family('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.').sample('process_resident_memory_bytes', {}, memory.rss);
     out.family('process_start_time_seconds', 'gauge', 'When the sidecar started, in seconds since the Unix epoch.')
