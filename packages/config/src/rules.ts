@@ -115,6 +115,16 @@ export function checkReplicasStorage({ config, ctx }: RuleInput): void {
   }
 }
 
+/** A shared child runs once for every user: it cannot carry one user's identity in its environment. */
+export function checkForwardIdentityIsolation({ config, ctx }: RuleInput): void {
+  for (const server of config.servers) {
+    if (server.kind !== "stdio" || !server.forwardIdentity || server.isolation !== "shared") continue;
+    const message = 'expected isolation "session" with forwardIdentity, got "shared": one shared child cannot run as each user; '
+      + 'set "isolation": "session" or drop "forwardIdentity"';
+    report(ctx, serverPath(server, "forwardIdentity"), "FLEET_ERR_CONFIG_FORWARD_IDENTITY", message);
+  }
+}
+
 /** Run in order after normalization; each one checks one thing across the whole config. */
 export const rules: readonly Rule[] = [
   checkPortRange,
@@ -124,4 +134,5 @@ export const rules: readonly Rule[] = [
   checkGithubOrgsProvider,
   checkTlsDnsProvider,
   checkReplicasStorage,
+  checkForwardIdentityIsolation,
 ];

@@ -141,3 +141,9 @@ test("replicas is a whole number from 1 to 16", () => {
     assert.deepEqual(codes(raw), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_BAD_VALUE"]], `replicas ${JSON.stringify(replicas)}`);
   }
 });
+
+test("forwardIdentity needs isolation session: validate says so instead of the sidecar failing at start", () => {
+  const raw = { mcpServers: { a: { command: "x", forwardIdentity: true, isolation: "shared" }, b: { command: "y", forwardIdentity: true } } };
+  assert.deepEqual(codes(raw), [["mcpServers.a.forwardIdentity", "FLEET_ERR_CONFIG_FORWARD_IDENTITY"]]);
+  assert.deepEqual(codes({ mcpServers: { a: { command: "x", isolation: "shared" } } }), []);
+});
