@@ -41,6 +41,10 @@ test('a 5xx says server_error and the request id to the client, the detail to th
   const refused = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json' }, payload: '{}' });
   assert.equal(refused.statusCode, 401);
   assert.equal(refused.json().error, 'invalid_request');
+  // …and is a security event: its line and its count.
+  assert.ok(logs.some((line) => JSON.parse(line).event === 'bearer_refused'));
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.match(metrics.body, /^mcp_fleet_security_events_total\{server="probe",event="bearer_refused"\} 1$/m);
 });
 
 test('a bridge refusal carries its stable code and the request id in error.data', async (t) => {

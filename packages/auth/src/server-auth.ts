@@ -15,6 +15,7 @@ import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
+import type { SecurityEventCounter } from './security-events.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
 
 export interface ServerAuthOptions {
@@ -31,6 +32,8 @@ export interface ServerAuthOptions {
   refreshTokenTtlSeconds: number;
   trustedProxies: readonly string[];
   onBearerFailure?: (error: BearerError) => void;
+  /** Counts security events (sign-in success and failure, lockout, …) by kind; the auth routes write each one's log line. */
+  countSecurityEvent?: SecurityEventCounter;
 }
 
 export interface ServerAuth {
@@ -109,7 +112,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
       await app.register(oauthRoutes, { provider, proxies });
       await app.register(interactionRoutes, {
         provider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
-        accounts, consents, proxies, secret: options.secret,
+        accounts, consents, proxies, secret: options.secret, countSecurityEvent: options.countSecurityEvent,
       });
     },
   };

@@ -65,9 +65,11 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     accessTokenTtlSeconds: Math.round(config.auth.accessTokenTtlMs / 1000),
     refreshTokenTtlSeconds: Math.round(config.auth.refreshTokenTtlMs / 1000),
     trustedProxies: config.trustedProxies,
+    countSecurityEvent: (event) => metrics.countSecurityEvent(event),
     onBearerFailure: (error) => {
       metrics.countAuthFailure(error.reason);
-      app.log.info({ reason: error.reason }, 'MCP request refused: bearer token');
+      metrics.countSecurityEvent('bearer_refused');
+      app.log.info({ event: 'bearer_refused', reason: error.reason }, 'MCP request refused: bearer token');
     },
   });
   await auth.routes(app);

@@ -30,6 +30,7 @@ export class SidecarMetrics {
   readonly #requests = new Map<string, Map<string, Map<number, number>>>();
   readonly #toolCalls = new Map<ToolCallOutcome, Histogram>();
   readonly #authFailures = new Map<string, number>();
+  readonly #securityEvents = new Map<string, number>();
 
   constructor(server: string) {
     this.#server = server;
@@ -53,6 +54,10 @@ export class SidecarMetrics {
     this.#authFailures.set(reason, (this.#authFailures.get(reason) ?? 0) + 1);
   }
 
+  countSecurityEvent(event: string): void {
+    this.#securityEvents.set(event, (this.#securityEvents.get(event) ?? 0) + 1);
+  }
+
   render(snapshot: MetricsSnapshot): string {
     const server = this.#server;
     const out = new ExpositionWriter();
@@ -66,6 +71,8 @@ export class SidecarMetrics {
     for (const [outcome, histogram] of this.#toolCalls) histogram.write(out, 'mcp_tool_call_duration_seconds', { server, outcome });
     out.family('mcp_auth_failures_total', 'counter', 'MCP requests refused by the bearer token check, by reason.');
     for (const [reason, count] of this.#authFailures) out.sample('mcp_auth_failures_total', { server, reason }, count);
+    out.family('mcp_fleet_security_events_total', 'counter', 'Security events (sign-in success and failure, lockout, bearer refusal, ...), by kind; each also has a log line.');
+    for (const [event, count] of this.#securityEvents) out.sample('mcp_fleet_security_events_total', { server, event }, count);
     out.family('mcp_sessions', 'gauge', 'Open MCP sessions.').sample('mcp_sessions', { server }, snapshot.sessions);
     if (snapshot.children !== undefined) {
       out.family('mcp_children', 'gauge', 'Running MCP server child processes, warm spares included.').sample('mcp_children', { server }, snapshot.children);
