@@ -16,6 +16,7 @@ export type RuleInput = {
 export type Rule = (input: RuleInput) => void;
 
 const UPSTREAM_PROVIDERS = ["google", "github", "oidc"] as const;
+const DNS_PROVIDER_NAME = /^[a-z0-9_]+$/;
 const EMPTY_ALLOW =
   "an empty allow-list does not mean everyone: list emails/domains/githubOrgs or set allow.anyone: true";
 const serverPath = (server: ServerConfig, key: string) => joinPath(joinPath("mcpServers", server.name), key);
@@ -99,8 +100,12 @@ export function checkGithubOrgsProvider({ config, provenance, ctx }: RuleInput):
 }
 
 export function checkTlsDnsProvider({ config, ctx }: RuleInput): void {
-  if (config.tls.mode !== "dns" || config.tls.dnsProvider !== undefined) return;
-  const message = 'expected a DNS provider (e.g. "cloudflare") when tls.mode is "dns", got nothing';
+  if (config.tls.mode !== "dns") return;
+  const provider = config.tls.dnsProvider;
+  // A Caddy DNS module is dns.providers.NAME: what `caddyfile` would refuse later is refused here.
+  if (provider !== undefined && DNS_PROVIDER_NAME.test(provider)) return;
+  const got = provider === undefined ? "nothing" : JSON.stringify(provider);
+  const message = `expected a Caddy DNS provider module name, lowercase like "cloudflare" or "route53", when tls.mode is "dns", got ${got}`;
   report(ctx, "fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS", message);
 }
 

@@ -78,6 +78,9 @@ test('tls.mode "dns" needs a dnsProvider', () => {
   assert.deepEqual(codes(minimalConfig({ tls: { mode: "dns" } })), [["fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS"]]);
   const ok = parse(minimalConfig({ tls: { mode: "dns", dnsProvider: "cloudflare" } }));
   assert.deepEqual(ok.config?.tls, { mode: "dns", dnsProvider: "cloudflare" });
+  for (const dnsProvider of ["Cloudflare", "dns.providers.cloudflare", "route 53"]) {
+    assert.deepEqual(codes(minimalConfig({ tls: { mode: "dns", dnsProvider } })), [["fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS"]], dnsProvider);
+  }
 });
 
 test("publicUrl must have no trailing slash or query, and give each server its own URL", () => {
