@@ -42,7 +42,8 @@ test('a 5xx says server_error and the request id to the client, the detail to th
   assert.equal(refused.statusCode, 401);
   assert.equal(refused.json().error, 'invalid_request');
   // …and is a security event: its line and its count.
-  assert.ok(logs.some((line) => JSON.parse(line).event === 'bearer_refused'));
+  const bearerLine = logs.map((line) => JSON.parse(line)).find((line) => line.event === 'bearer_refused');
+  assert.ok(bearerLine?.reqId && bearerLine.reason && bearerLine.ip, JSON.stringify(bearerLine));
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
   assert.match(metrics.body, /^mcp_fleet_security_events_total\{server="probe",event="bearer_refused"\} 1$/m);
 });

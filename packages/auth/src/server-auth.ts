@@ -15,6 +15,7 @@ import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
+import { recordSecurityEvent } from './security-events.ts';
 import type { SecurityEventCounter } from './security-events.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
 
@@ -105,7 +106,11 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     urls,
     provider,
     verifier,
-    bearerCheck: bearerCheck(verifier, urls, (error) => options.onBearerFailure?.(error)),
+    bearerCheck: bearerCheck(verifier, urls, (error, request) => {
+      // On the request's logger, so the line carries its reqId like every other line of the request.
+      recordSecurityEvent(request.log, options.countSecurityEvent, { event: 'bearer_refused', ip: proxies.clientIp(request.raw), reason: error.reason });
+      options.onBearerFailure?.(error);
+    }),
     async routes(app) {
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);

@@ -68,8 +68,6 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     countSecurityEvent: (event) => metrics.countSecurityEvent(event),
     onBearerFailure: (error) => {
       metrics.countAuthFailure(error.reason);
-      metrics.countSecurityEvent('bearer_refused');
-      app.log.info({ event: 'bearer_refused', reason: error.reason }, 'MCP request refused: bearer token');
     },
   });
   await auth.routes(app);
