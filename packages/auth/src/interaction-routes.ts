@@ -80,7 +80,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    request.log.info({ subject: accountId, clientId }, 'consent granted');
+    recordSecurityEvent(request.log, options.countSecurityEvent, { event: 'consent', user: accountId, clientId, ip: options.proxies.clientIp(request.raw) });
     reply.hijack();
     await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { rememberRequest } from './security-events.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
 
@@ -55,6 +56,7 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: Pro
     }
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
+    rememberRequest(request.raw, request);
     reply.hijack();
     callback(request.raw, reply.raw);
   };

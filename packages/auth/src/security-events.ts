@@ -23,3 +23,17 @@ export function recordSecurityEvent(log: FastifyBaseLogger, count: SecurityEvent
   log[line](event, `security event: ${event.event}`);
   count?.(event.event);
 }
+
+/**
+ * oidc-provider's events see the raw request only: the fastify request that
+ * handed it over is remembered here, so their lines carry its reqId too.
+ */
+const handedOver = new WeakMap<object, { log: FastifyBaseLogger }>();
+
+export function rememberRequest(raw: object, request: { log: FastifyBaseLogger }): void {
+  handedOver.set(raw, request);
+}
+
+export function loggerOf(raw: unknown, fallback: FastifyBaseLogger): FastifyBaseLogger {
+  return (raw !== null && typeof raw === 'object' ? handedOver.get(raw)?.log : undefined) ?? fallback;
+}

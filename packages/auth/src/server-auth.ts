@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { AdapterConstructor } from 'oidc-provider';
 import type { JSONWebKeySet } from 'jose';
@@ -15,9 +16,12 @@ import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
-import { recordSecurityEvent } from './security-events.ts';
-import type { SecurityEventCounter } from './security-events.ts';
+import { loggerOf, recordSecurityEvent } from './security-events.ts';
+import type { SecurityEvent, SecurityEventCounter } from './security-events.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
+
+/** The slice of oidc-provider's Koa context its events hand over that a security line needs. */
+type ProviderContext = { req: IncomingMessage; oidc?: { route?: string; params?: { grant_type?: unknown }; client?: { clientId: string } } };
 
 export interface ServerAuthOptions {
   serverName: string;
@@ -61,6 +65,12 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
   const consents = new ConsentMemory(options.storage.Adapter);
   const proxies = new TrustedProxies(options.trustedProxies);
+  /** The app's logger, known once routes() runs; provider events before that have nobody to tell. */
+  let appLog: FastifyBaseLogger | undefined;
+  const securityEvent = (ctx: ProviderContext, event: SecurityEvent) => {
+    if (!appLog) return;
+    recordSecurityEvent(loggerOf(ctx.req, appLog), options.countSecurityEvent, { ...event, ip: proxies.clientIp(ctx.req) });
+  };
   const provider = createAuthorizationServer({
     urls,
     adapter: withRefreshGrace(options.storage.Adapter),
@@ -80,8 +90,18 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     await next();
   });
   // A revoked grant must fail on the next MCP request, not when its access token expires.
-  provider.on('grant.revoked', (_ctx: unknown, grantId: string) => {
+  provider.on('grant.revoked', (ctx: ProviderContext, grantId: string) => {
     void options.storage.revokedGrants.revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds);
+    // At /token a grant is revoked because a used refresh token (or code) came back: someone holds a copy.
+    // Elsewhere (/token/revocation, sign-out) its client or user asked for it.
+    const route = ctx.oidc?.route;
+    const grantType = ctx.oidc?.params?.grant_type;
+    const clientId = ctx.oidc?.client?.clientId;
+    if (route === 'token' && grantType === 'refresh_token') securityEvent(ctx, { event: 'refresh_reuse', clientId, reason: 'a used refresh token came back; grant revoked' });
+    else securityEvent(ctx, { event: 'revocation', clientId, reason: route === 'token' ? `${String(grantType)} used twice; grant revoked` : `revoked at ${String(route)}` });
+  });
+  provider.on('registration_create.success', (ctx: ProviderContext, client: { clientId: string }) => {
+    securityEvent(ctx, { event: 'registration', clientId: client.clientId });
   });
 
   /** Revokes a whole grant: its stored tokens go, and its access tokens fail from the next request. */
@@ -112,6 +132,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
       options.onBearerFailure?.(error);
     }),
     async routes(app) {
+      appLog = app.log;
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
       await app.register(oauthRoutes, { provider, proxies });
