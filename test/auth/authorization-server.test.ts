@@ -117,6 +117,19 @@ describe('authorization server', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
     });
     assert.equal(withFirst.status, 401, 'the tokens of a replayed code are revoked');
+
+    // The trail of this client: registered, a user signed in and consented, the replay revoked the grant.
+    const clientId = client.body.client_id;
+    const events = sidecar.logs.map((line) => JSON.parse(line)).filter((line) => line.event && (line.clientId === clientId || line.event === 'sign_in_success'));
+    for (const event of ['registration', 'sign_in_success', 'consent', 'revocation']) {
+      const line = events.find((candidate) => candidate.event === event);
+      assert.ok(line?.reqId && line.ip, `${event}: ${JSON.stringify(line)}`);
+    }
+    assert.equal(events.find((line) => line.event === 'consent').user, events.find((line) => line.event === 'sign_in_success').user);
+    const metrics = await (await fetch(`${sidecar.origin}/metrics`)).text();
+    for (const event of ['registration', 'sign_in_success', 'consent', 'revocation', 'bearer_refused']) {
+      assert.match(metrics, new RegExp(`^mcp_fleet_security_events_total\\{server="everything",event="${event}"\\} [1-9]`, 'm'), event);
+    }
   });
 
   test('A7: an unknown client gets invalid_client 401 at /token and /authorize', async () => {

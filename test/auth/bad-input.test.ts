@@ -73,6 +73,20 @@ describe('bad input to the OAuth endpoints', () => {
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
     assert.equal(statuses.at(-1), 429);
     assert.ok(Number(retryAfter) > 0);
+
+    // Each attempt left one security line: who was guessed at, from where, why, under its request id; never the password.
+    const events = sidecar.logs.map((line) => JSON.parse(line)).filter((line) => line.event === 'sign_in_failure' || line.event === 'lockout');
+    assert.equal(events.filter((line) => line.event === 'sign_in_failure').length, 5);
+    assert.ok(events.some((line) => line.event === 'lockout'));
+    for (const line of events) {
+      assert.equal(line.user, 'alice');
+      assert.equal(line.ip, '127.0.0.1');
+      assert.ok(line.reqId && line.reason, JSON.stringify(line));
+      assert.doesNotMatch(JSON.stringify(line), /wrong \d/, 'no password in the line');
+    }
+    const metrics = await (await fetch(`${sidecar.origin}/metrics`)).text();
+    assert.match(metrics, /^mcp_fleet_security_events_total\{server="probe",event="sign_in_failure"\} 5$/m);
+    assert.match(metrics, /^mcp_fleet_security_events_total\{server="probe",event="lockout"\} [1-9]/m);
   });
 });
 

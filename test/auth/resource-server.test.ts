@@ -126,6 +126,10 @@ describe('resource server', () => {
     const afterReplay = await initializeWith(one, refreshed.body.access_token);
     assert.equal(afterReplay.status, 401, 'the whole grant is revoked');
     assert.match(afterReplay.headers.get('www-authenticate') ?? '', /revoked/);
+    const reuse = one.logs.map((line) => JSON.parse(line)).filter((line) => line.event === 'refresh_reuse');
+    assert.equal(reuse.length, 1, 'one line for the detected reuse');
+    assert.equal(reuse[0].clientId, clientId);
+    assert.ok(reuse[0].reqId && reuse[0].ip && reuse[0].reason, JSON.stringify(reuse[0]));
   });
 
   test('revoking the refresh token makes the grant\'s access tokens fail on the next request', async () => {

@@ -87,10 +87,10 @@ describe('forwardIdentity for a stdio server', () => {
     assert.ok(!sidecar.logs.some((line) => line.includes('MCP_USER_')), 'the child environment is not logged');
   });
 
-  test('isolation "shared" cannot forward identity: the sidecar refuses to start', async () => {
+  test('isolation "shared" cannot forward identity: the config is refused with its code before a sidecar starts', async () => {
     await assert.rejects(
       startSidecar({ fleet: await fleetSection(), mcpServers: { env: { command: process.execPath, args: [envServer], forwardIdentity: true, isolation: 'shared' } } }, 'env'),
-      /mcpServers\.env\.forwardIdentity: needs isolation "session"/,
+      /"path":"mcpServers\.env\.forwardIdentity",.*"code":"FLEET_ERR_CONFIG_FORWARD_IDENTITY"/,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 
-const FLEET_MAIN = new URL('../../packages/fleet/src/main.ts', import.meta.url).pathname;
+// The bin shim, as a user's `mcp-fleet` runs it.
+const FLEET_MAIN = new URL('../../packages/fleet/bin/mcp-fleet.js', import.meta.url).pathname;
 
 export interface CliResult {
   code: number | null;

@@ -7,6 +7,8 @@ import { INTERACTION_PATH } from './interaction-path.ts';
 import { PASSWORD_FORM_FIELDS, SIGN_IN_PAGE_CSP, renderConsent, renderDeadEnd, renderSignInFailed } from './pages.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 import type { SignInMethods, SignInPages, SignedInUser } from './sign-in-methods.ts';
+import { recordSecurityEvent } from './security-events.ts';
+import type { SecurityEventCounter } from './security-events.ts';
 import { SignInAttempts } from './sign-in-attempts.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 
@@ -26,6 +28,8 @@ export interface InteractionOptions {
   adapter: AdapterConstructor;
   /** False while the storage is down: the pages say so (503) instead of failing halfway. */
   isAvailable?: () => boolean;
+  /** Counts security events by kind; each also writes its line. */
+  countSecurityEvent?: SecurityEventCounter;
 }
 
 const PAGE_HEADERS = {
@@ -74,7 +78,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     if (!interaction) return expired(reply);
     await options.accounts.save({ subject: user.subject, email: user.email, facts: user.facts });
     interaction.result = { login: { accountId: user.subject } };
-    reply.log.info({ subject: user.subject }, 'signed in');
+    recordSecurityEvent(reply.log, options.countSecurityEvent, { event: 'sign_in_success', user: user.subject, ip: options.proxies.clientIp(reply.request.raw) });
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
     return reply.redirect(interaction.returnTo, 303);
   }
@@ -89,7 +93,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    request.log.info({ subject: accountId, clientId }, 'consent granted');
+    recordSecurityEvent(request.log, options.countSecurityEvent, { event: 'consent', user: accountId, clientId, ip: options.proxies.clientIp(request.raw) });
     reply.hijack();
     await (await provider()).interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
@@ -182,7 +186,14 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const body = (request.body ?? {}) as Record<string, string>;
     const uid = body.uid ?? String((request.query as Record<string, unknown>).uid ?? '');
     if (!methods.password || !csrfMatches('password', uid, body[PASSWORD_FORM_FIELDS.csrf])) return expired(reply);
-    const result = await methods.password.verify(body[PASSWORD_FORM_FIELDS.username] ?? '', body[PASSWORD_FORM_FIELDS.password] ?? '', options.proxies.clientIp(request.raw));
+    const username = body[PASSWORD_FORM_FIELDS.username] ?? '';
+    const ip = options.proxies.clientIp(request.raw);
+    const result = await methods.password.verify(username, body[PASSWORD_FORM_FIELDS.password] ?? '', ip);
+    if (result.outcome !== 'ok') {
+      // The name typed, never the password: an operator sees who is being guessed at, and from where.
+      const event = result.outcome === 'throttled' ? 'lockout' : 'sign_in_failure';
+      recordSecurityEvent(request.log, options.countSecurityEvent, { event, user: username.slice(0, 100), ip, reason: result.outcome === 'throttled' ? 'too many attempts' : 'wrong username or password' });
+    }
     if (result.outcome === 'throttled') {
       reply.header('retry-after', String(result.retryAfterSeconds));
       return html(reply, 429, options.pages.chooser({ uid, csrfToken: csrfFor('password', uid), error: `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.` }));

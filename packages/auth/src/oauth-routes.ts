@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { refuseStorageUnavailable } from './storage-unavailable.ts';
+import { rememberRequest } from './security-events.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import type { FailureLog } from './storage/failure-log.ts';
 import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
@@ -68,6 +69,7 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: () 
     const provider = await options.provider();
     options.proxies.stripUntrusted(request.raw);
     if (url) request.raw.url = url;
+    rememberRequest(request.raw, request);
     reply.hijack();
     callbackOf(provider)(request.raw, reply.raw);
   };

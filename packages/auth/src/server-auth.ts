@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { AdapterConstructor } from 'oidc-provider';
 import type { JSONWebKeySet } from 'jose';
@@ -16,7 +17,12 @@ import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
 import type { FailureLog } from './storage/failure-log.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
+import { loggerOf, recordSecurityEvent } from './security-events.ts';
+import type { SecurityEvent, SecurityEventCounter } from './security-events.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
+
+/** The slice of oidc-provider's Koa context its events hand over that a security line needs. */
+type ProviderContext = { req: IncomingMessage; oidc?: { route?: string; params?: { grant_type?: unknown }; client?: { clientId: string } } };
 
 export interface ServerAuthOptions {
   serverName: string;
@@ -39,6 +45,8 @@ export interface ServerAuthOptions {
   refreshTokenTtlSeconds: number;
   trustedProxies: readonly string[];
   onBearerFailure?: (error: BearerError) => void;
+  /** Counts security events (sign-in success and failure, lockout, …) by kind; the auth routes write each one's log line. */
+  countSecurityEvent?: SecurityEventCounter;
 }
 
 export interface ServerAuth {
@@ -72,6 +80,12 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   const accounts = new AccountStore(options.storage.Adapter, { ttlSeconds: options.refreshTokenTtlSeconds });
   const consents = new ConsentMemory(options.storage.Adapter);
   const proxies = new TrustedProxies(options.trustedProxies);
+  /** The app's logger, known once routes() runs; provider events before that have nobody to tell. */
+  let appLog: FastifyBaseLogger | undefined;
+  const securityEvent = (ctx: ProviderContext, event: SecurityEvent) => {
+    if (!appLog) return;
+    recordSecurityEvent(loggerOf(ctx.req, appLog), options.countSecurityEvent, { ...event, ip: proxies.clientIp(ctx.req) });
+  };
   const isAvailable = () => options.storage.isAvailable?.() ?? true;
   /** Grant revocations persist in the background; a failure (storage down) is logged by the storage, not thrown here. */
   const recordRevocation = (grantId: string) => options.storage.revokedGrants
@@ -99,7 +113,19 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
       await next();
     });
     // A revoked grant must fail on the next MCP request, not when its access token expires.
-    built.on('grant.revoked', (_ctx: unknown, grantId: string) => recordRevocation(grantId));
+    built.on('grant.revoked', (ctx: ProviderContext, grantId: string) => {
+      void recordRevocation(grantId);
+      // At /token a grant is revoked because a used refresh token (or code) came back: someone holds a copy.
+      // Elsewhere (/token/revocation, sign-out) its client or user asked for it.
+      const route = ctx.oidc?.route;
+      const grantType = ctx.oidc?.params?.grant_type;
+      const clientId = ctx.oidc?.client?.clientId;
+      if (route === 'token' && grantType === 'refresh_token') securityEvent(ctx, { event: 'refresh_reuse', clientId, reason: 'a used refresh token came back; grant revoked' });
+      else securityEvent(ctx, { event: 'revocation', clientId, reason: route === 'token' ? `${String(grantType)} used twice; grant revoked` : `revoked at ${String(route)}` });
+    });
+    built.on('registration_create.success', (ctx: ProviderContext, client: { clientId: string }) => {
+      securityEvent(ctx, { event: 'registration', clientId: client.clientId });
+    });
     return built;
   };
   let jwks = options.jwks;
@@ -147,14 +173,20 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     urls,
     provider: currentProvider,
     verifier,
-    bearerCheck: bearerCheck(verifier, urls, (error) => options.onBearerFailure?.(error)),
+    bearerCheck: bearerCheck(verifier, urls, (error, request) => {
+      // On the request's logger, so the line carries its reqId like every other line of the request.
+      recordSecurityEvent(request.log, options.countSecurityEvent, { event: 'bearer_refused', ip: proxies.clientIp(request.raw), reason: error.reason });
+      options.onBearerFailure?.(error);
+    }),
     async routes(app) {
+      appLog = app.log;
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
       await app.register(oauthRoutes, { provider: currentProvider, proxies, failures: options.storage.failures, isAvailable });
       await app.register(interactionRoutes, {
         provider: currentProvider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
         accounts, consents, proxies, secret: options.secret, adapter: options.storage.Adapter, isAvailable,
+        countSecurityEvent: options.countSecurityEvent,
       });
     },
   };

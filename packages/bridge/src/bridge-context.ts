@@ -21,7 +21,8 @@ export interface BridgeContext {
 
 /** Writes a refusal as a JSON-RPC error body with its HTTP status. */
 export function sendRefusal(reply: FastifyReply, error: BridgeError): FastifyReply {
-  return reply.code(error.statusCode).type('application/json').send(errorResponse(null, error.jsonRpcCode, error.message));
+  // The stable code and the request id travel with every refusal: clients branch on the code, operators grep the id.
+  return reply.code(error.statusCode).type('application/json').send(errorResponse(null, error.jsonRpcCode, error.message, { code: error.code, requestId: String(reply.request.id) }));
 }
 
 /** The checks every bridge request starts with: shutdown, Origin, identity. */

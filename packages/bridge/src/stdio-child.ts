@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { LineReader } from './line-reader.ts';
+import { INHERITED_ENV_VARS } from '@mcp-fleet/config';
 import type { JsonRpcMessage } from './json-rpc.ts';
 import type { BridgeLogger } from './logger.ts';
 
@@ -9,7 +10,7 @@ export interface ChildCommand {
   args: readonly string[];
   env: Readonly<Record<string, string>>;
   cwd?: string;
-  /** Pass the bridge's environment through; otherwise only DEFAULT_INHERITED_ENV. */
+  /** Pass the bridge's environment through; otherwise only INHERITED_ENV_VARS. */
   inheritEnv: boolean;
 }
 
@@ -24,8 +25,6 @@ export interface ChildExit {
   spoke: boolean;
 }
 
-/** Variables a child gets even with `inheritEnv: false`, as the MCP SDK's stdio client does. */
-const DEFAULT_INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR'];
 
 /** Every live child's process group, so a dying bridge can still take them along. */
 const liveGroups = new Set<number>();
@@ -50,7 +49,7 @@ export function describeExit(exit: ChildExit): string {
 function childEnvironment(spec: ChildCommand): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && (spec.inheritEnv || DEFAULT_INHERITED_ENV.includes(key))) base[key] = value;
+    if (value !== undefined && (spec.inheritEnv || INHERITED_ENV_VARS.includes(key))) base[key] = value;
   }
   return { ...base, ...spec.env };
 }

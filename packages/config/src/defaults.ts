@@ -43,8 +43,8 @@ export const defaults = deepFreeze({
     oidcEmailClaim: "email",
   },
   server: {
-    /* A command server's child gets the supervisor's environment plus its `env`. */
-    inheritEnv: true,
+    /* A command server's child gets a minimal base (PATH, HOME, LANG, ...) plus its `env`; true passes everything (validate warns). */
+    inheritEnv: false,
     /* "session": one child process per MCP session; "shared": one child for all sessions. */
     isolation: "session",
     /* Sidecar processes serving the server; more than one needs storage.kind "redis" (shared keys and grants). */

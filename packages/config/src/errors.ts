@@ -41,6 +41,8 @@ export const ConfigErrorCode = {
   FLEET_ERR_CONFIG_REPLICAS_STORAGE: "FLEET_ERR_CONFIG_REPLICAS_STORAGE",
   /** `fleet.publicUrl` is not a usable URL template. */
   FLEET_ERR_CONFIG_PUBLIC_URL: "FLEET_ERR_CONFIG_PUBLIC_URL",
+  /** A stdio server has `forwardIdentity` with `isolation` "shared" (one child cannot run as each user). */
+  FLEET_ERR_CONFIG_FORWARD_IDENTITY: "FLEET_ERR_CONFIG_FORWARD_IDENTITY",
 } as const;
 
 export type ConfigErrorCode = keyof typeof ConfigErrorCode;

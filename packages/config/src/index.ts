@@ -2,6 +2,8 @@
 export { loadConfig } from "./load.ts";
 export { parseConfig } from "./parse.ts";
 export { formatProblems } from "./format-problems.ts";
+export { INHERITED_ENV_VARS, configWarnings, envReferences } from "./environment.ts";
+export type { ConfigWarning, EnvReferences } from "./environment.ts";
 export { ConfigError, ConfigErrorCode } from "./errors.ts";
 export type { ConfigErrorOptions, ConfigProblem } from "./errors.ts";
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, defaults } from "./defaults.ts";

@@ -16,6 +16,7 @@ export type RuleInput = {
 export type Rule = (input: RuleInput) => void;
 
 const UPSTREAM_PROVIDERS = ["google", "github", "oidc"] as const;
+const DNS_PROVIDER_NAME = /^[a-z0-9_]+$/;
 const EMPTY_ALLOW =
   "an empty allow-list does not mean everyone: list emails/domains/githubOrgs or set allow.anyone: true";
 const serverPath = (server: ServerConfig, key: string) => joinPath(joinPath("mcpServers", server.name), key);
@@ -99,8 +100,12 @@ export function checkGithubOrgsProvider({ config, provenance, ctx }: RuleInput):
 }
 
 export function checkTlsDnsProvider({ config, ctx }: RuleInput): void {
-  if (config.tls.mode !== "dns" || config.tls.dnsProvider !== undefined) return;
-  const message = 'expected a DNS provider (e.g. "cloudflare") when tls.mode is "dns", got nothing';
+  if (config.tls.mode !== "dns") return;
+  const provider = config.tls.dnsProvider;
+  // A Caddy DNS module is dns.providers.NAME: what `caddyfile` would refuse later is refused here.
+  if (provider !== undefined && DNS_PROVIDER_NAME.test(provider)) return;
+  const got = provider === undefined ? "nothing" : JSON.stringify(provider);
+  const message = `expected a Caddy DNS provider module name, lowercase like "cloudflare" or "route53", when tls.mode is "dns", got ${got}`;
   report(ctx, "fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS", message);
 }
 
@@ -115,6 +120,16 @@ export function checkReplicasStorage({ config, ctx }: RuleInput): void {
   }
 }
 
+/** A shared child runs once for every user: it cannot carry one user's identity in its environment. */
+export function checkForwardIdentityIsolation({ config, ctx }: RuleInput): void {
+  for (const server of config.servers) {
+    if (server.kind !== "stdio" || !server.forwardIdentity || server.isolation !== "shared") continue;
+    const message = 'expected isolation "session" with forwardIdentity, got "shared": one shared child cannot run as each user; '
+      + 'set "isolation": "session" or drop "forwardIdentity"';
+    report(ctx, serverPath(server, "forwardIdentity"), "FLEET_ERR_CONFIG_FORWARD_IDENTITY", message);
+  }
+}
+
 /** Run in order after normalization; each one checks one thing across the whole config. */
 export const rules: readonly Rule[] = [
   checkPortRange,
@@ -124,4 +139,5 @@ export const rules: readonly Rule[] = [
   checkGithubOrgsProvider,
   checkTlsDnsProvider,
   checkReplicasStorage,
+  checkForwardIdentityIsolation,
 ];

@@ -58,7 +58,7 @@ test("a minimal config gets every default", () => {
   assert.deepEqual(config.auth.providers, {});
   assert.deepEqual(config.servers[0], {
     name: "alpha", index: 0, kind: "stdio", transport: "stdio", command: "node", args: ["server.js"],
-    env: {}, inheritEnv: true, headers: {}, port: 8001, host: "127.0.0.1",
+    env: {}, inheritEnv: false, headers: {}, port: 8001, host: "127.0.0.1",
     publicUrl: "http://127.0.0.1:8001", isolation: "session", replicas: 1, warmSpares: "auto", warmSpareThresholdMs: 500, maxSessions: 100,
     sessionIdleTimeoutMs: 30 * 60_000, killTimeoutMs: 5_000, maxBodyBytes: 4 * 1024 * 1024,
     allow: { emails: [], domains: [], githubOrgs: [], anyone: false }, forwardIdentity: false,

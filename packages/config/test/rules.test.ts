@@ -78,6 +78,9 @@ test('tls.mode "dns" needs a dnsProvider', () => {
   assert.deepEqual(codes(minimalConfig({ tls: { mode: "dns" } })), [["fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS"]]);
   const ok = parse(minimalConfig({ tls: { mode: "dns", dnsProvider: "cloudflare" } }));
   assert.deepEqual(ok.config?.tls, { mode: "dns", dnsProvider: "cloudflare" });
+  for (const dnsProvider of ["Cloudflare", "dns.providers.cloudflare", "route 53"]) {
+    assert.deepEqual(codes(minimalConfig({ tls: { mode: "dns", dnsProvider } })), [["fleet.tls.dnsProvider", "FLEET_ERR_CONFIG_TLS_DNS"]], dnsProvider);
+  }
 });
 
 test("publicUrl must have no trailing slash or query, and give each server its own URL", () => {
@@ -157,4 +160,10 @@ test("replicas is a whole number from 1 to 16", () => {
     const raw = { fleet: { storage: redis }, mcpServers: { a: { command: "x", replicas } } };
     assert.deepEqual(codes(raw), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_BAD_VALUE"]], `replicas ${JSON.stringify(replicas)}`);
   }
+});
+
+test("forwardIdentity needs isolation session: validate says so instead of the sidecar failing at start", () => {
+  const raw = { mcpServers: { a: { command: "x", forwardIdentity: true, isolation: "shared" }, b: { command: "y", forwardIdentity: true } } };
+  assert.deepEqual(codes(raw), [["mcpServers.a.forwardIdentity", "FLEET_ERR_CONFIG_FORWARD_IDENTITY"]]);
+  assert.deepEqual(codes({ mcpServers: { a: { command: "x", isolation: "shared" } } }), []);
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { INHERITED_ENV_VARS, envReferences } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { ASK_MAIN } from './caddy/index.ts';
 import { sidecarNodeArgs, sidecarScript } from './sidecar-runtime.ts';
@@ -75,12 +76,32 @@ function supervised(log: string) {
   };
 }
 
+/** What a sidecar process itself may need from the environment besides the config's ${VAR}s. */
+const SIDECAR_ENV_VARS = [...INHERITED_ENV_VARS, 'LC_ALL', 'TZ', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
+
+/**
+ * A sidecar's environment: the base, the fleet-wide ${VAR}s and its own server's,
+ * taken from the environment `up` was run in (not the pm2 daemon's). Another
+ * server's variables arrive empty: the sidecar validates the whole file, and an
+ * empty value expands without a problem, while the secret stays with its server.
+ * `inheritEnv: true` asked for everything, and the child inherits from the sidecar.
+ */
+function sidecarEnvironment(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (server.inheritEnv) {
+    for (const [key, value] of Object.entries(environment)) if (value !== undefined && !key.startsWith('pm_') && key !== 'PM2_HOME') env[key] = value;
+    return env;
+  }
+  const references = envReferences(config.configFile);
+  const own = new Set([...SIDECAR_ENV_VARS, ...references.fleet, ...(references.servers.get(server.name) ?? [])]);
+  for (const [name, names] of references.servers) if (name !== server.name) for (const key of names) if (!own.has(key)) env[key] = '';
+  for (const key of own) if (environment[key] !== undefined) env[key] = environment[key];
+  return env;
+}
+
 /** The pm2 app of one server's sidecar. */
 export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App {
-  const env: Record<string, string> = {};
-  // The sidecar expands ${VAR} in the config itself: it must see the environment `up` was run in,
-  // not the one the pm2 daemon happened to start with.
-  for (const [key, value] of Object.entries(environment)) if (value !== undefined && !key.startsWith('pm_') && key !== 'PM2_HOME') env[key] = value;
+  const env = sidecarEnvironment(config, server, environment);
   env.MCP_FLEET_CONFIG = config.configFile;
   env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
   return {

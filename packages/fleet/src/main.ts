@@ -70,7 +70,9 @@ async function run(argv: string[]): Promise<void> {
     case 'validate': {
       const { validate } = await import('./commands/validate.ts');
       const result = validate(file());
-      return print(values.json ? JSON.stringify(result) : `${result.file} is valid: ${result.servers.length} servers (${result.servers.join(', ')})`);
+      if (values.json) return print(JSON.stringify(result));
+      for (const warning of result.warnings) process.stderr.write(`warning: ${warning.path}: ${warning.message} (${warning.code})\n`);
+      return print(`${result.file} is valid: ${result.servers.length} servers (${result.servers.join(', ')})`);
     }
     case 'up': {
       const { up, upForeground } = await import('./commands/up.ts');

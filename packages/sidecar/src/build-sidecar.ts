@@ -13,6 +13,7 @@ import type { PinoLogger } from './request-logging.ts';
 import { SidecarMetrics } from './sidecar-metrics.ts';
 import type { MetricsSnapshot } from './sidecar-metrics.ts';
 import { auditToolCall, sessionAuditLogger } from './tool-audit.ts';
+import { rootErrorHandler } from './root-error-handler.ts';
 import { UpstreamHealth } from './upstream-health.ts';
 import { UpstreamSessions } from './upstream-sessions.ts';
 
@@ -48,6 +49,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   });
   // Every line of this process names its server; request lines add reqId, and MCP ones session and user.
   (app.log as PinoLogger).setBindings?.({ server: server.name });
+  app.setErrorHandler(rootErrorHandler);
   const metrics = new SidecarMetrics(server.name);
   app.addHook('onResponse', recordResponse(metrics));
 
@@ -63,9 +65,9 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     accessTokenTtlSeconds: Math.round(config.auth.accessTokenTtlMs / 1000),
     refreshTokenTtlSeconds: Math.round(config.auth.refreshTokenTtlMs / 1000),
     trustedProxies: config.trustedProxies,
+    countSecurityEvent: (event) => metrics.countSecurityEvent(event),
     onBearerFailure: (error) => {
       metrics.countAuthFailure(error.reason);
-      app.log.info({ reason: error.reason }, 'MCP request refused: bearer token');
     },
   });
   await auth.routes(app);

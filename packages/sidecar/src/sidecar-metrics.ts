@@ -1,3 +1,4 @@
+import { logLinesDropped } from './buffered-log-stream.ts';
 import { ExpositionWriter, Histogram } from './prometheus-text.ts';
 
 /** Tool call latency buckets, in seconds: from a fast local lookup to a slow remote API. */
@@ -32,6 +33,7 @@ export class SidecarMetrics {
   readonly #toolCalls = new Map<ToolCallOutcome, Histogram>();
   readonly #authFailures = new Map<string, number>();
   readonly #eras = new Map<string, number>();
+  readonly #securityEvents = new Map<string, number>();
 
   constructor(server: string) {
     this.#server = server;
@@ -59,6 +61,10 @@ export class SidecarMetrics {
     this.#authFailures.set(reason, (this.#authFailures.get(reason) ?? 0) + 1);
   }
 
+  countSecurityEvent(event: string): void {
+    this.#securityEvents.set(event, (this.#securityEvents.get(event) ?? 0) + 1);
+  }
+
   render(snapshot: MetricsSnapshot): string {
     const server = this.#server;
     const out = new ExpositionWriter();
@@ -78,6 +84,8 @@ export class SidecarMetrics {
       out.family('mcp_stateless_unattributed_input_total', 'counter', 'Child requests for input that could not be tied to one stateless client request.')
         .sample('mcp_stateless_unattributed_input_total', { server }, snapshot.unattributedInput);
     }
+    out.family('mcp_fleet_security_events_total', 'counter', 'Security events (sign-in success and failure, lockout, bearer refusal, ...), by kind; each also has a log line.');
+    for (const [event, count] of this.#securityEvents) out.sample('mcp_fleet_security_events_total', { server, event }, count);
     out.family('mcp_sessions', 'gauge', 'Open MCP sessions.').sample('mcp_sessions', { server }, snapshot.sessions);
     if (snapshot.children !== undefined) {
       out.family('mcp_children', 'gauge', 'Running MCP server child processes, warm spares included.').sample('mcp_children', { server }, snapshot.children);
@@ -94,6 +102,8 @@ export class SidecarMetrics {
       out.family('mcp_upstream_up', 'gauge', 'Whether the HTTP MCP server answered the last health probe (1) or not (0).')
         .sample('mcp_upstream_up', { server }, snapshot.upstreamUp);
     }
+    out.family('mcp_fleet_log_lines_dropped_total', 'counter', 'Log lines dropped because stdout was not drained (the request path never waits for the log).')
+      .sample('mcp_fleet_log_lines_dropped_total', {}, logLinesDropped());
     const memory = process.memoryUsage();
     out.family('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.').sample('process_resident_memory_bytes', {}, memory.rss);
     out.family('process_start_time_seconds', 'gauge', 'When the sidecar started, in seconds since the Unix epoch.')

@@ -182,7 +182,9 @@ describe('renderCaddyfile, validated by the real caddy', () => {
   });
 
   test('dns mode with an unusable provider name is a coded error', () => {
-    const config = fleetConfig({ tls: { mode: 'dns', dnsProvider: 'Cloud Flare' } });
+    // validate refuses the name (FLEET_ERR_CONFIG_TLS_DNS); the renderer still guards a config built by hand.
+    const valid = fleetConfig({ tls: { mode: 'dns', dnsProvider: 'cloudflare' } });
+    const config = { ...valid, tls: { ...valid.tls, dnsProvider: 'Cloud Flare' } };
     assert.throws(() => renderCaddyfile(config), (error: CaddyError) => error.code === 'FLEET_ERR_CADDY_DNS_PROVIDER' && /dns\.providers\.NAME/.test(error.message));
   });
 

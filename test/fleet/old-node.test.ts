@@ -1,0 +1,65 @@
+// A newcomer on a stock machine's older Node: every entry (the three bins, `npm start`,
+// the root preinstall) says which Node is needed and how to get it, instead of
+// ERR_UNKNOWN_FILE_EXTENSION on a .ts main. Runs the real old Node the machine has.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const repo = new URL('../..', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+const { nodeVersionProblem } = require('@mcp-fleet/config/require-node') as { nodeVersionProblem(version: string): string | undefined };
+
+/** A node on PATH (or the system one) older than 22.13, if the machine has one. */
+function oldNode(): string | undefined {
+  const candidates = new Set(['/usr/bin/node', '/usr/local/bin/node', '/bin/node']);
+  try {
+    for (const line of execFileSync('which', ['-a', 'node'], { encoding: 'utf8' }).split('\n')) if (line) candidates.add(line);
+  } catch {
+    // `which` found nothing: the fixed candidates remain.
+  }
+  for (const candidate of candidates) {
+    const run = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    if (run.status === 0 && nodeVersionProblem(run.stdout.trim()) !== undefined) return candidate;
+  }
+  return undefined;
+}
+
+test('the version rule: 22.13 and later pass, anything older is refused with the command that gets Node 24', () => {
+  for (const ok of ['22.13.0', '22.20.1', '23.0.0', '24.19.2', '30.1.0']) assert.equal(nodeVersionProblem(ok), undefined, ok);
+  for (const old of ['22.12.9', '20.20.2', '18.0.0', '8.17.0']) {
+    const problem = nodeVersionProblem(old);
+    assert.ok(problem?.includes('>= 22.13') && problem.includes(old) && problem.includes('node@24'), `${old}: ${problem}`);
+  }
+});
+
+test('on the machine\'s old Node every entry prints the one line and exits 1, never ERR_UNKNOWN_FILE_EXTENSION', (t) => {
+  const node: string | undefined = oldNode();
+  assert.ok(node, 'this machine has a Node older than 22.13 (Debian\'s /usr/bin/node) to run the entries with');
+  const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+  const expected = nodeVersionProblem(version);
+  const root = JSON.parse(readFileSync(`${repo}/package.json`, 'utf8'));
+  const entries: string[][] = [
+    ...['fleet', 'bridge', 'sidecar'].map((name) => {
+      const bin = JSON.parse(readFileSync(`${repo}/packages/${name}/package.json`, 'utf8')).bin as Record<string, string>;
+      return [`packages/${name}/${Object.values(bin)[0]}`, '--help'];
+    }),
+    root.scripts.start.split(' ').slice(1),
+    root.scripts.preinstall.split(' ').slice(1),
+  ];
+  for (const args of entries) {
+    const run: SpawnSyncReturns<string> = spawnSync(node, args, { cwd: repo, encoding: 'utf8', timeout: 30_000 });
+    t.diagnostic(`${node} ${args.join(' ')} -> ${run.status}`);
+    assert.equal(run.status, 1, args.join(' '));
+    assert.equal(run.stderr.trim(), expected, args.join(' '));
+    assert.doesNotMatch(run.stderr, /ERR_UNKNOWN_FILE_EXTENSION/);
+  }
+});
+
+test('npm refuses the install at once on an old Node: engine-strict is on for the repo', () => {
+  assert.match(readFileSync(`${repo}/.npmrc`, 'utf8'), /^engine-strict=true$/m);
+  const root = JSON.parse(readFileSync(`${repo}/package.json`, 'utf8'));
+  assert.equal(root.engines.node, '>=22.13');
+});
