@@ -35,6 +35,11 @@ export interface BridgeOptions extends ChildCommand {
    * and warm spares are not used; `isolation: "shared"` cannot have it.
    */
   childEnvironment?: (identity: Identity) => Record<string, string>;
+  /**
+   * This process's replica of the server ("r0".."r15", default "r0"): the prefix of its
+   * session ids, so a proxy routes a session's requests back to the replica that holds it.
+   */
+  replicaId?: string;
   /** Told how each `tools/call` ended (for audit logs and metrics); never sees arguments or results. */
   onToolCall?: ToolCallHook;
 }
@@ -42,6 +47,9 @@ export interface BridgeOptions extends ChildCommand {
 export interface BridgeHealth {
   state: HealthState;
   server: string;
+  replica: string;
+  /** false while draining: existing sessions are served, the proxy should send new ones elsewhere. */
+  accepting: boolean;
   isolation: 'session' | 'shared';
   sessions: number;
   children: number;
@@ -69,6 +77,7 @@ export class StdioBridge implements BridgeContext {
   readonly #spares: SparePool | undefined;
   readonly #shared: SharedChild | undefined;
   #shuttingDown = false;
+  #draining = false;
 
   constructor(options: BridgeOptions, log: BridgeLogger) {
     this.#options = options;
@@ -121,6 +130,7 @@ export class StdioBridge implements BridgeContext {
     this.#sessions = new SessionTable({
       maxSessions: options.maxSessions,
       idleTimeoutMs: options.sessionIdleTimeoutMs,
+      replicaId: options.replicaId ?? 'r0',
       eventLogCapacity: options.eventLogCapacity ?? 1000,
       openUpstream,
       onToolCall: options.onToolCall,
@@ -168,6 +178,8 @@ export class StdioBridge implements BridgeContext {
     return {
       state,
       server: this.name,
+      replica: this.#options.replicaId ?? 'r0',
+      accepting: !this.#draining,
       isolation: this.#options.isolation,
       sessions,
       children: this.#shared ? (sharedUp ? 1 : 0) : sessions + (this.#spares?.idle ?? 0),
@@ -176,6 +188,26 @@ export class StdioBridge implements BridgeContext {
       restarts: this.health.restarts,
       lastChildError: this.health.lastError ?? null,
     };
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Drains before a stop: /health says `accepting: false` at once (the sidecar answers it
+   * with 503, so the proxy's health check sends new sessions elsewhere), sessions keep being
+   * served; resolves once `noticeMs` has passed and no request is in flight, or after `graceMs`.
+   */
+  async drain(options: { noticeMs: number; graceMs: number }): Promise<{ inFlight: number }> {
+    this.#draining = true;
+    const started = Date.now();
+    for (;;) {
+      const elapsed = Date.now() - started;
+      const inFlight = this.#sessions.inFlight;
+      if ((elapsed >= options.noticeMs && inFlight === 0) || elapsed >= options.graceMs) return { inFlight };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Stops accepting, ends every session, and stops every child (TERM, then KILL after killTimeout). */

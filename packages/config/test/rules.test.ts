@@ -141,3 +141,13 @@ test("replicas is a whole number from 1 to 16", () => {
     assert.deepEqual(codes(raw), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_BAD_VALUE"]], `replicas ${JSON.stringify(replicas)}`);
   }
 });
+
+test("replica r listens on port + r × 1000; a replica port taken by another server or above 65535 is refused at its path", () => {
+  const storage = { kind: "redis", url: "redis://127.0.0.1:6379" };
+  const clash = { fleet: { storage }, mcpServers: { a: { command: "x", port: 8001, replicas: 2 }, b: { command: "y", port: 9001 } } };
+  assert.deepEqual(codes(clash), [["mcpServers.b.port", "FLEET_ERR_CONFIG_PORT_CONFLICT"]]);
+  const high = { fleet: { storage }, mcpServers: { a: { command: "x", port: 60001, replicas: 7 } } };
+  assert.deepEqual(codes(high), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_PORT_RANGE"]]);
+  const fine = { fleet: { storage }, mcpServers: { a: { command: "x", replicas: 3 }, b: { command: "y", replicas: 3 } } };
+  assert.deepEqual(codes(fine), []);
+});
