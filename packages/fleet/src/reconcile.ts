@@ -1,5 +1,6 @@
+import { replicaNumbers, replicaPort } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
-import { APP_PREFIX, askApp, appName, sidecarApp } from './fleet-apps.ts';
+import { APP_PREFIX, askApp, appName, replicaLabel, sidecarApp } from './fleet-apps.ts';
 import type { Pm2Connection } from './pm2-connection.ts';
 import { portTaken, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
@@ -9,7 +10,7 @@ export interface ReconcileResult {
   restarted: string[];
   stopped: string[];
   unchanged: string[];
-  /** Servers that did not come up, with why (port taken, the sidecar's last log line). */
+  /** Servers (NAME, or NAME.rN for replica N > 0) that did not come up, with why (port taken, the sidecar's last log line). */
   failed: Array<{ server: string; port: number; reason: string }>;
 }
 
@@ -26,7 +27,8 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
   const running = new Map((await pm2.list()).filter((process) => process.name.startsWith(APP_PREFIX)).map((process) => [process.name, process]));
   const wanted = config.servers.filter((server) => !server.disabled);
   const ask = askApp(config, environment);
-  const wantedNames = new Set([...wanted.map(appName), ...(ask ? [ask.name] : [])]);
+  const replicas = wanted.flatMap((server) => replicaNumbers(server).map((replica) => ({ server, replica })));
+  const wantedNames = new Set([...replicas.map(({ server, replica }) => appName(server, replica)), ...(ask ? [ask.name] : [])]);
 
   for (const [name] of running) {
     if (wantedNames.has(name)) continue;
@@ -42,28 +44,30 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
     }
   }
 
-  const toWait: ServerConfig[] = [];
-  for (const server of wanted) {
-    const app = sidecarApp(config, server, environment);
+  const toWait: Array<{ server: ServerConfig; replica: number }> = [];
+  for (const { server, replica } of replicas) {
+    const app = sidecarApp(config, server, environment, replica);
+    const label = replicaLabel(server, replica);
     const current = running.get(app.name);
     if (current && current.fingerprint === app.env.MCP_FLEET_FINGERPRINT && current.status === 'online') {
-      result.unchanged.push(server.name);
+      result.unchanged.push(label);
       continue;
     }
     if (current) await pm2.delete(app.name);
-    if (await portTaken(server)) {
-      result.failed.push({ server: server.name, port: server.port, reason: `port ${server.host}:${server.port} is already in use by another program` });
+    const port = replicaPort(server, replica);
+    if (await portTaken(server, replica)) {
+      result.failed.push({ server: label, port, reason: `port ${server.host}:${port} is already in use by another program` });
       continue;
     }
     await pm2.start(app);
-    (current ? result.restarted : result.started).push(server.name);
-    toWait.push(server);
+    (current ? result.restarted : result.started).push(label);
+    toWait.push({ server, replica });
   }
 
-  await Promise.all(toWait.map(async (server) => {
-    if (await waitHealthy(server, START_TIMEOUT_MS)) return;
-    const lines = await lastLogLines(config, server, 5);
-    result.failed.push({ server: server.name, port: server.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
+  await Promise.all(toWait.map(async ({ server, replica }) => {
+    if (await waitHealthy(server, START_TIMEOUT_MS, replica)) return;
+    const lines = await lastLogLines(config, server, 5, replica);
+    result.failed.push({ server: replicaLabel(server, replica), port: replicaPort(server, replica), reason: lines.at(-1) ?? 'it did not answer /health in time' });
   }));
   return result;
 }
