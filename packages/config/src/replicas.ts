@@ -23,6 +23,17 @@ export function replicaPort(server: Pick<ServerConfig, "port">, replica: number)
   return server.port + replica * REPLICA_PORT_STRIDE;
 }
 
+/** The fleet.hosts name replica `replica` runs on (spread round-robin), or undefined: this machine. */
+export function replicaHost(server: Pick<ServerConfig, "hosts">, replica: number): string | undefined {
+  return server.hosts.length === 0 ? undefined : server.hosts[replica % server.hosts.length];
+}
+
+/** The address replica `replica` listens on: its host's address, or the fleet's listen host. */
+export function replicaAddress(config: { readonly hosts: Readonly<Record<string, { readonly address: string }>> }, server: Pick<ServerConfig, "hosts" | "host">, replica: number): string {
+  const host = replicaHost(server, replica);
+  return host === undefined ? server.host : config.hosts[host]?.address ?? server.host;
+}
+
 /** 0..replicas-1. */
 export function replicaNumbers(server: Pick<ServerConfig, "replicas">): number[] {
   return Array.from({ length: server.replicas }, (_, replica) => replica);

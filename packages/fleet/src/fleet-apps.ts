@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { replicaNumbers } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { ASK_MAIN } from './caddy/index.ts';
+import { placedReplicas } from './replica-placement.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -126,10 +126,9 @@ export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = pro
   };
 }
 
-/** Every app the fleet runs: one sidecar per replica of each enabled server, and the ask endpoint when needed. */
-export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App[] {
-  const sidecars = config.servers.filter((server) => !server.disabled)
-    .flatMap((server) => replicaNumbers(server).map((replica) => sidecarApp(config, server, environment, replica)));
+/** Every app this machine runs (see placedReplicas): one sidecar per replica placed here, and the ask endpoint when needed. */
+export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string): Pm2App[] {
+  const sidecars = placedReplicas(config, host).map(({ server, replica }) => sidecarApp(config, server, environment, replica));
   const ask = askApp(config, environment);
   return ask ? [...sidecars, ask] : sidecars;
 }

@@ -13,7 +13,7 @@ import { formatTable } from './text-table.ts';
 const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
 
   validate              check the config; every error names its JSON path
-  up [--foreground]     start or reconcile the fleet under pm2
+  up [--foreground] [--host H]  start or reconcile the fleet under pm2 (--host: the replicas placed on fleet.hosts H)
   status [--json]       name, URL, port, pid, state, restarts, memory, sessions
   restart NAME          restart one server's replicas one at a time, each drained first (others untouched)
   logs NAME [--lines N] that sidecar's log
@@ -50,6 +50,8 @@ async function run(argv: string[]): Promise<void> {
     options: {
       config: { type: 'string', short: 'c' },
       foreground: { type: 'boolean', default: false },
+      // up: the fleet.hosts machine this is; its pm2 runs exactly the replicas placed there.
+      host: { type: 'string' },
       json: { type: 'boolean', default: false },
       lines: { type: 'string', default: '100' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -67,7 +69,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'up': {
       const { up, upForeground } = await import('./commands/up.ts');
-      if (!values.foreground) return printReconcile(await up(config()));
+      if (!values.foreground) return printReconcile(await up(config(), values.host));
       return upForeground(config(), {
         onStarted: printReconcile,
         onLog: (app, line) => print(`${app} | ${line}`),

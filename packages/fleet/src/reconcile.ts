@@ -1,7 +1,8 @@
-import { replicaNumbers, replicaPort } from '@mcp-fleet/config';
-import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
+import type { FleetConfig } from '@mcp-fleet/config';
 import { APP_PREFIX, askApp, appName, replicaLabel, sidecarApp } from './fleet-apps.ts';
 import type { Pm2Connection } from './pm2-connection.ts';
+import { placedReplicas } from './replica-placement.ts';
+import type { PlacedReplica } from './replica-placement.ts';
 import { portTaken, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
 
@@ -22,12 +23,13 @@ const START_TIMEOUT_MS = 30_000;
  * ones, restarts those whose effective config changed, and leaves the others
  * running with their sessions.
  */
-export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Promise<ReconcileResult> {
+export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string): Promise<ReconcileResult> {
   const result: ReconcileResult = { started: [], restarted: [], stopped: [], unchanged: [], failed: [] };
   const running = new Map((await pm2.list()).filter((process) => process.name.startsWith(APP_PREFIX)).map((process) => [process.name, process]));
   const wanted = config.servers.filter((server) => !server.disabled);
   const ask = askApp(config, environment);
-  const replicas = wanted.flatMap((server) => replicaNumbers(server).map((replica) => ({ server, replica })));
+  // This pm2 runs the replicas placed on `host` (fleet.hosts), or on no host at all.
+  const replicas = placedReplicas(config, host);
   const wantedNames = new Set([...replicas.map(({ server, replica }) => appName(server, replica)), ...(ask ? [ask.name] : [])]);
 
   for (const [name] of running) {
@@ -44,8 +46,9 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
     }
   }
 
-  const toWait: Array<{ server: ServerConfig; replica: number }> = [];
-  for (const { server, replica } of replicas) {
+  const toWait: PlacedReplica[] = [];
+  for (const placed of replicas) {
+    const { server, replica, address, port } = placed;
     const app = sidecarApp(config, server, environment, replica);
     const label = replicaLabel(server, replica);
     const current = running.get(app.name);
@@ -54,20 +57,19 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
       continue;
     }
     if (current) await pm2.delete(app.name);
-    const port = replicaPort(server, replica);
-    if (await portTaken(server, replica)) {
-      result.failed.push({ server: label, port, reason: `port ${server.host}:${port} is already in use by another program` });
+    if (await portTaken(placed)) {
+      result.failed.push({ server: label, port, reason: `port ${address}:${port} is already in use by another program` });
       continue;
     }
     await pm2.start(app);
     (current ? result.restarted : result.started).push(label);
-    toWait.push({ server, replica });
+    toWait.push(placed);
   }
 
-  await Promise.all(toWait.map(async ({ server, replica }) => {
-    if (await waitHealthy(server, START_TIMEOUT_MS, replica)) return;
-    const lines = await lastLogLines(config, server, 5, replica);
-    result.failed.push({ server: replicaLabel(server, replica), port: replicaPort(server, replica), reason: lines.at(-1) ?? 'it did not answer /health in time' });
+  await Promise.all(toWait.map(async (placed) => {
+    if (await waitHealthy(placed, START_TIMEOUT_MS)) return;
+    const lines = await lastLogLines(config, placed.server, 5, placed.replica);
+    result.failed.push({ server: replicaLabel(placed.server, placed.replica), port: placed.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
   }));
   return result;
 }

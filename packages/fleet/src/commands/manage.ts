@@ -1,4 +1,5 @@
 import { replicaNumbers } from '@mcp-fleet/config';
+import { placeReplica } from '../replica-placement.ts';
 import type { FleetConfig } from '@mcp-fleet/config';
 import { APP_PREFIX, appName } from '../fleet-apps.ts';
 import { requireServer } from '../fleet-config.ts';
@@ -29,7 +30,7 @@ export async function restart(config: FleetConfig, name: string | undefined): Pr
   return withPm2(config, async (pm2) => {
     for (const replica of replicaNumbers(server)) {
       await pm2.restart(appName(server, replica));
-      if (!await waitHealthy(server, 30_000, replica)) return { server: server.name, healthy: false };
+      if (!await waitHealthy(placeReplica(config, server, replica), 30_000)) return { server: server.name, healthy: false };
       // Give the proxy's active health check (every second) time to see it up before the next one drains.
       if (replica < server.replicas - 1) await new Promise((resolve) => setTimeout(resolve, PROXY_NOTICE_MS));
     }

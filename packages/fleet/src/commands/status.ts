@@ -1,14 +1,17 @@
-import { replicaId, replicaNumbers, replicaPort } from '@mcp-fleet/config';
+import { replicaId, replicaNumbers } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { appName } from '../fleet-apps.ts';
 import { Pm2Connection, pm2Home } from '../pm2-connection.ts';
 import type { Pm2Process } from '../pm2-connection.ts';
+import { placeReplica } from '../replica-placement.ts';
 import { fetchHealth } from '../server-health.ts';
 
 export interface ReplicaStatus {
   /** "r0".."r15". */
   replica: string;
+  /** Its fleet.hosts name, or "local". */
   host: string;
+  address: string;
   port: number;
   pid: number | null;
   state: string;
@@ -20,7 +23,7 @@ export interface ReplicaStatus {
 }
 
 /** One row per server; the top-level fields are replica 0's, sessions the sum over replicas. */
-export interface ServerStatus extends Omit<ReplicaStatus, 'replica' | 'host'> {
+export interface ServerStatus extends Omit<ReplicaStatus, 'replica' | 'host' | 'address'> {
   name: string;
   url: string;
   replicas: ReplicaStatus[];
@@ -36,8 +39,8 @@ export async function status(config: FleetConfig): Promise<ServerStatus[]> {
     pm2.disconnect();
   }
   return Promise.all(config.servers.map(async (server) => {
-    const replicas = await Promise.all(replicaNumbers(server).map((replica) => replicaStatus(server, replica, processes.get(appName(server, replica)))));
-    const { replica: _id, host: _host, ...first } = replicas[0];
+    const replicas = await Promise.all(replicaNumbers(server).map((replica) => replicaStatus(config, server, replica, processes.get(appName(server, replica)))));
+    const { replica: _id, host: _host, address: _address, ...first } = replicas[0];
     const counted = replicas.filter((replica) => replica.sessions !== null);
     return {
       name: server.name,
@@ -49,14 +52,25 @@ export async function status(config: FleetConfig): Promise<ServerStatus[]> {
   }));
 }
 
-async function replicaStatus(server: ServerConfig, replica: number, process: Pm2Process | undefined): Promise<ReplicaStatus> {
-  const health = process?.status === 'online' ? await fetchHealth(server, 1_000, replica) : undefined;
+/**
+ * A replica placed on another host is not in this pm2: its state comes from its /health over
+ * the network ("online" when it answers, "unreachable" when not), with no pid.
+ */
+async function replicaStatus(config: FleetConfig, server: ServerConfig, replica: number, local: Pm2Process | undefined): Promise<ReplicaStatus> {
+  const placed = placeReplica(config, server, replica);
+  const remote = placed.host !== undefined && local === undefined;
+  const process = remote ? undefined : local;
+  const health = remote || process?.status === 'online' ? await fetchHealth(placed, 1_000) : undefined;
+  let state = process?.status ?? 'not running';
+  if (remote) state = health ? 'online' : 'unreachable';
+  if (server.disabled) state = 'disabled';
   return {
     replica: replicaId(replica),
-    host: server.host,
-    port: replicaPort(server, replica),
+    host: placed.host ?? 'local',
+    address: placed.address,
+    port: placed.port,
     pid: process?.pid ?? null,
-    state: server.disabled ? 'disabled' : process?.status ?? 'not running',
+    state,
     health: health?.state ?? null,
     restarts: process?.restarts ?? 0,
     uptimeSeconds: process?.uptimeMs !== undefined ? Math.round(process.uptimeMs / 1000) : null,
