@@ -20,7 +20,7 @@ import { caddyStorageDir, startCaddy, testDomainLookup } from '../caddy/through-
 import type { RunningCaddy } from '../caddy/through-caddy.ts';
 import { runFleetCli } from '../support/fleet-cli.ts';
 import { freePort } from '../support/free-port.ts';
-import { waitFor } from '../support/processes.ts';
+import { waitFor, waitGone } from '../support/processes.ts';
 import { initializeRequest, post, readJsonRpc } from '../support/raw-mcp.ts';
 import { obtainTokens } from '../support/raw-oauth.ts';
 
@@ -198,14 +198,7 @@ describe('two replicas of one server behind Caddy, under pm2', () => {
     // Requests after the death and after Caddy's active check (every second) saw it: with Caddy 2.6, a
     // request sent to a replica in the instant it dies is not retried elsewhere (2.6 cannot replay a
     // request body) and gets 502.
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, { timeoutMs: 5_000, what: `pid ${pid} to be gone` });
+    await waitGone(pid, { timeoutMs: 5_000, what: `pid ${pid} to be gone` });
     await sleep(1_500);
 
     const stale = await post(`${origin}/mcp`, { jsonrpc: '2.0', id: 99, method: 'ping' }, { authorization: `Bearer ${token}`, 'mcp-session-id': client.sessionId!, 'mcp-protocol-version': '2025-11-25' });
