@@ -25,3 +25,15 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Waits until process `pid` no longer exists (signal 0 fails). */
+export async function waitGone(pid: number, options: { timeoutMs: number; what: string }): Promise<void> {
+  await waitFor(() => {
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  }, options);
+}

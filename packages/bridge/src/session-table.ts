@@ -16,8 +16,11 @@ export class SessionTable {
   readonly #openUpstream: (sessionId: string, identity: Identity) => Upstream;
   readonly #onToolCall: ToolCallHook | undefined;
   readonly #sweep: NodeJS.Timeout;
+  readonly #replicaId: string;
 
   constructor(options: {
+    /** Put in front of every session id ("r1.<uuid>") so a proxy can route the session's requests to this replica. */
+    replicaId: string;
     maxSessions: number;
     idleTimeoutMs: number;
     eventLogCapacity: number;
@@ -25,6 +28,7 @@ export class SessionTable {
     openUpstream: (sessionId: string, identity: Identity) => Upstream;
     onToolCall?: ToolCallHook;
   }) {
+    this.#replicaId = options.replicaId;
     this.#maxSessions = options.maxSessions;
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#eventLogCapacity = options.eventLogCapacity;
@@ -38,9 +42,24 @@ export class SessionTable {
     return this.#sessions.size;
   }
 
+  /** Requests being answered right now, over all sessions (a draining replica waits for them). */
+  get inFlight(): number {
+    let total = 0;
+    for (const session of this.#sessions.values()) total += session.inFlight;
+    return total;
+  }
+
+  /** Ends every session with no request in flight (a draining replica); returns how many sessions remain. */
+  endQuiet(reason: string): number {
+    for (const session of this.#sessions.values()) {
+      if (session.inFlight === 0) void session.end(reason);
+    }
+    return [...this.#sessions.values()].filter((session) => !session.ended).length;
+  }
+
   open(identity: Identity, transport: SessionTransport, protocolVersion: string): Session {
     if (this.#sessions.size >= this.#maxSessions) throw errors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(this.#maxSessions));
-    const id = randomUUID();
+    const id = `${this.#replicaId}.${randomUUID()}`;
     const upstream = this.#openUpstream(id, identity);
     const session = new Session({
       id, identity, transport, upstream, protocolVersion, eventLogCapacity: this.#eventLogCapacity, onToolCall: this.#onToolCall,

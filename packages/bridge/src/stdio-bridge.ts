@@ -44,7 +44,11 @@ export interface BridgeOptions extends ChildCommand {
   childEnvironment?: (identity: Identity) => Record<string, string>;
   /** Told how each `tools/call` ended (for audit logs and metrics); never sees arguments or results. */
   onToolCall?: ToolCallHook;
-  /** This replica's name, in every requestState it signs (default "r0"). */
+  /**
+   * This process's replica of the server ("r0".."r15", default "r0"): the prefix of its
+   * session ids, so a proxy routes a session's requests back to the replica that holds it,
+   * and a name in every requestState it signs.
+   */
   replicaId?: string;
   /** Key of the HMAC over requestState; replicas of one server share it. Default: random per process. */
   requestStateSecret?: Buffer;
@@ -59,6 +63,9 @@ export interface BridgeOptions extends ChildCommand {
 export interface BridgeHealth {
   state: HealthState;
   server: string;
+  replica: string;
+  /** false while draining: existing sessions are served, the proxy should send new ones elsewhere. */
+  accepting: boolean;
   isolation: 'session' | 'shared';
   sessions: number;
   children: number;
@@ -88,6 +95,7 @@ export class StdioBridge implements BridgeContext {
   readonly #onDemand: OnDemandSpares | undefined;
   readonly #shared: SharedChild | undefined;
   #shuttingDown = false;
+  #draining = false;
 
   constructor(options: BridgeOptions, log: BridgeLogger) {
     this.#options = options;
@@ -148,6 +156,7 @@ export class StdioBridge implements BridgeContext {
     this.#sessions = new SessionTable({
       maxSessions: options.maxSessions,
       idleTimeoutMs: options.sessionIdleTimeoutMs,
+      replicaId: options.replicaId ?? 'r0',
       eventLogCapacity: options.eventLogCapacity ?? 1000,
       openUpstream,
       onToolCall: options.onToolCall,
@@ -205,6 +214,8 @@ export class StdioBridge implements BridgeContext {
     return {
       state,
       server: this.name,
+      replica: this.#options.replicaId ?? 'r0',
+      accepting: !this.#draining,
       isolation: this.#options.isolation,
       sessions,
       children: this.#shared ? (sharedUp ? 1 : 0) : sessions + (this.#spares?.idle ?? 0),
@@ -213,6 +224,27 @@ export class StdioBridge implements BridgeContext {
       restarts: this.health.restarts,
       lastChildError: this.health.lastError ?? null,
     };
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Drains before a stop: /health says `accepting: false` at once (the proxy's health check
+   * for new sessions then sends them elsewhere), sessions keep being served. After
+   * `noticeMs`, each session is ended as soon as it has no request in flight (its client gets
+   * 404 and initializes again, on another replica); resolves when none is left, or after `graceMs`.
+   */
+  async drain(options: { noticeMs: number; graceMs: number }): Promise<{ sessions: number }> {
+    this.#draining = true;
+    const started = Date.now();
+    for (;;) {
+      const elapsed = Date.now() - started;
+      const sessions = elapsed >= options.noticeMs ? this.#sessions.endQuiet('this replica is restarting: initialize again') : this.#sessions.size;
+      if ((elapsed >= options.noticeMs && sessions === 0) || elapsed >= options.graceMs) return { sessions };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** Stops accepting, ends every session, and stops every child (TERM, then KILL after killTimeout). */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startBridge, servers } from '../../../test/support/bridge-server.ts';
-import { waitFor } from '../../../test/support/processes.ts';
+import { waitGone } from '../../../test/support/processes.ts';
 import { connectClient } from '../../../test/support/mcp-clients.ts';
 import { callTool, openSession } from '../../../test/support/raw-mcp.ts';
 
@@ -141,14 +141,7 @@ describe('HTTP+SSE transport', () => {
     const whoami = await client.callTool({ name: 'whoami', arguments: {} });
     const pid = Number((whoami.content as Array<{ text: string }>)[0].text);
     await client.close();
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, { timeoutMs: 5_000, what: 'the session child to exit' });
+    await waitGone(pid, { timeoutMs: 5_000, what: 'the session child to exit' });
     const health = await (await fetch(`${bridge.origin}/health`)).json() as { sessions: number };
     assert.equal(health.sessions, 0);
   });

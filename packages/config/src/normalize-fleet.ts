@@ -3,14 +3,15 @@ import type { Context } from "./context.ts";
 import { report } from "./context.ts";
 import { defaults } from "./defaults.ts";
 import { describeValue } from "./describe-value.ts";
+import { readFields } from "./fields.ts";
 import type { Fields } from "./fields.ts";
 import * as formats from "./formats.ts";
 import { AUTH_KEYS, normalizeAuth } from "./normalize-auth.ts";
 import { omitUndefined } from "./omit-undefined.ts";
-import type { FleetConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from "./types.ts";
+import type { FleetConfig, HostConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from "./types.ts";
 
 export const FLEET_KEYS = [
-  "domain", "publicUrl", "host", "basePort", "stateDir", "trustedProxies",
+  "domain", "publicUrl", "host", "hosts", "basePort", "stateDir", "trustedProxies",
   "auth", "storage", "tls", "metrics", "logLevel",
 ];
 const TLS_MODES: readonly TlsMode[] = ["on_demand", "dns", "internal", "off"];
@@ -62,6 +63,18 @@ function readTls(f: Fields): TlsConfig {
   });
 }
 
+/** `fleet.hosts`: { "a": { "address": "10.0.0.2" } }; names are DNS labels (they name pm2 hosts in output). */
+function readHosts(hosts: Fields, ctx: Context): Record<string, HostConfig> {
+  return Object.fromEntries(hosts.entries().map(([name, value]): [string, HostConfig] => {
+    const path = hosts.at(name);
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
+      report(ctx, path, "FLEET_ERR_CONFIG_BAD_VALUE", `expected a host name of lowercase letters, digits and dashes, got ${JSON.stringify(name)}`);
+    }
+    const host = readFields(value, path, ctx, ["address"]);
+    return [name, { address: host.string("address", { required: true, format: formats.listenHost }) ?? "" }];
+  }));
+}
+
 function publicUrlTemplate(f: Fields, domain: string | undefined): string {
   const given = f.string("publicUrl", { format: formats.nonEmpty });
   if (given !== undefined) return given;
@@ -81,6 +94,7 @@ export function normalizeFleet(f: Fields, configFile: string, ctx: Context): Fle
     basePort: f.integer("basePort", { min: 1, max: 65535 }) ?? defaults.fleet.basePort,
     stateDir: resolve(configDir, f.string("stateDir", { format: formats.nonEmpty }) ?? defaults.fleet.stateDir),
     trustedProxies: f.strings("trustedProxies", { format: formats.ipOrCidr }) ?? [...defaults.fleet.trustedProxies],
+    hosts: readHosts(f.object("hosts", "any"), ctx),
     publicUrlTemplate: publicUrlTemplate(f, domain),
     auth: normalizeAuth(f.object("auth", AUTH_KEYS), ctx),
     storage: readStorage(f.object("storage", STORAGE_KEYS), ctx),

@@ -15,7 +15,7 @@ import { readWarmSpares } from "./warm-spares.ts";
 import type { AllowList, Isolation, ServerConfig, ServerKind, ServerTransport } from "./types.ts";
 
 export const SERVER_KEYS = [
-  "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas",
+  "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas", "hosts",
   "warmSpares", "warmSpareThreshold", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
   "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled", "cacheTtl", "cacheScope",
 ];
@@ -92,6 +92,7 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     publicUrl: resolvePublicUrl(fleet.publicUrlTemplate, name, port),
     isolation: f.oneOf("isolation", ISOLATIONS) ?? d.isolation,
     replicas: f.integer("replicas", { min: 1, max: MAX_REPLICAS }) ?? d.replicas,
+    hosts: f.strings("hosts", { format: formats.nonEmpty }) ?? [],
     warmSpares: readWarmSpares(f, ctx) ?? d.warmSpares,
     warmSpareThresholdMs: f.duration("warmSpareThreshold") ?? ms(d.warmSpareThreshold),
     maxSessions: f.integer("maxSessions", { min: 1 }) ?? d.maxSessions,

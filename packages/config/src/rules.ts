@@ -3,6 +3,7 @@ import { report } from "./context.ts";
 import { describeValue } from "./describe-value.ts";
 import { joinPath } from "./json-path.ts";
 import { isEmptyAllow } from "./normalize-allow.ts";
+import { REPLICA_PORT_STRIDE, replicaNumbers, replicaPort } from "./replicas.ts";
 import type { ServerProvenance } from "./normalize-server.ts";
 import type { FleetConfig, ServerConfig } from "./types.ts";
 
@@ -33,22 +34,36 @@ function portSource(server: ServerConfig, { config, provenance }: RuleInput): st
 
 export function checkPortRange(input: RuleInput): void {
   for (const server of input.config.servers) {
-    if (server.port >= 1 && server.port <= 65535) continue;
+    if (server.port >= 1 && server.port <= 65535) {
+      const last = replicaPort(server, server.replicas - 1);
+      if (last <= 65535) continue;
+      const message = `expected the last replica's port (port + ${server.replicas - 1} × ${REPLICA_PORT_STRIDE}) to be at most 65535, got ${last}; `
+        + `replica r listens on port + r × ${REPLICA_PORT_STRIDE}: pick a lower port or fewer replicas`;
+      report(input.ctx, serverPath(server, "replicas"), "FLEET_ERR_CONFIG_PORT_RANGE", message);
+      continue;
+    }
     const message = `expected a port from 1 to 65535, got ${server.port}${portSource(server, input)}`;
     report(input.ctx, serverPath(server, "port"), "FLEET_ERR_CONFIG_PORT_RANGE", message);
   }
 }
 
+/** Every replica's port must be its own: replica r of a server listens on port + r × REPLICA_PORT_STRIDE. */
 export function checkPortConflicts(input: RuleInput): void {
-  const owners = new Map<number, ServerConfig>();
+  const owners = new Map<number, { server: ServerConfig; replica: number }>();
   for (const server of input.config.servers) {
-    const owner = owners.get(server.port);
-    if (owner === undefined) {
-      owners.set(server.port, server);
-      continue;
+    for (const replica of replicaNumbers(server)) {
+      const port = replicaPort(server, replica);
+      const owner = owners.get(port);
+      if (owner === undefined) {
+        owners.set(port, { server, replica });
+        continue;
+      }
+      const mine = replica === 0 ? `port ${port}${portSource(server, input)}` : `port ${port} of replica ${replica} (port + ${replica} × ${REPLICA_PORT_STRIDE})`;
+      const theirs = owner.replica === 0 ? `server "${owner.server.name}"${portSource(owner.server, input)}` : `replica ${owner.replica} of server "${owner.server.name}"`;
+      const message = `${mine} is already used by ${theirs}; expected a port of its own`;
+      report(input.ctx, serverPath(server, replica === 0 ? "port" : "replicas"), "FLEET_ERR_CONFIG_PORT_CONFLICT", message);
+      break;
     }
-    const message = `port ${server.port}${portSource(server, input)} is already used by server "${owner.name}"${portSource(owner, input)}; expected a port of its own`;
-    report(input.ctx, serverPath(server, "port"), "FLEET_ERR_CONFIG_PORT_CONFLICT", message);
   }
 }
 
@@ -130,6 +145,25 @@ export function checkForwardIdentityIsolation({ config, ctx }: RuleInput): void 
   }
 }
 
+/** A server's hosts are names from fleet.hosts, each once, and no more than its replicas (each host runs at least one). */
+export function checkServerHosts({ config, ctx }: RuleInput): void {
+  const known = Object.keys(config.hosts);
+  for (const server of config.servers) {
+    server.hosts.forEach((name, index) => {
+      const path = joinPath(serverPath(server, "hosts"), String(index));
+      if (!known.includes(name)) {
+        const expected = known.length === 0 ? 'a host defined in "fleet": { "hosts": { "NAME": { "address": "10.0.0.2" } } }' : `one of ${known.map((host) => JSON.stringify(host)).join(", ")} (fleet.hosts)`;
+        report(ctx, path, "FLEET_ERR_CONFIG_UNKNOWN_HOST", `expected ${expected}, got ${JSON.stringify(name)}`);
+      } else if (server.hosts.indexOf(name) !== index) {
+        report(ctx, path, "FLEET_ERR_CONFIG_UNKNOWN_HOST", `host ${JSON.stringify(name)} is listed twice; replicas are spread over distinct hosts`);
+      }
+    });
+    if (server.hosts.length > server.replicas) {
+      report(ctx, serverPath(server, "hosts"), "FLEET_ERR_CONFIG_UNKNOWN_HOST", `expected at most ${server.replicas} host(s), one per replica ("replicas": ${server.replicas}), got ${server.hosts.length}`);
+    }
+  }
+}
+
 /** Run in order after normalization; each one checks one thing across the whole config. */
 export const rules: readonly Rule[] = [
   checkPortRange,
@@ -140,4 +174,5 @@ export const rules: readonly Rule[] = [
   checkTlsDnsProvider,
   checkReplicasStorage,
   checkForwardIdentityIsolation,
+  checkServerHosts,
 ];

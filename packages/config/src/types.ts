@@ -94,6 +94,8 @@ export type ServerConfig = {
   readonly warmSpares: WarmSpares;
   /** With warmSpares "auto": a cold start at least this long earns the server a spare. */
   readonly warmSpareThresholdMs: number;
+  /** Names from fleet.hosts the replicas are spread over (replica r on hosts[r % length]); empty: this machine. */
+  readonly hosts: readonly string[];
   readonly maxSessions: number;
   readonly sessionIdleTimeoutMs: number;
   readonly killTimeoutMs: number;
@@ -111,6 +113,11 @@ export type ServerConfig = {
 };
 
 export type WarmSpares = number | "auto";
+/** A machine of the fleet, by name in `fleet.hosts`. */
+export type HostConfig = {
+  /** Where its sidecars listen and where Caddy and `status` reach them. */
+  readonly address: string;
+};
 
 export type FleetConfig = {
   /** Absolute path of the config file. */
@@ -122,6 +129,8 @@ export type FleetConfig = {
   /** Absolute. */
   readonly stateDir: string;
   readonly trustedProxies: readonly string[];
+  /** Named machines (`fleet.hosts`); empty: everything runs on this one. */
+  readonly hosts: Readonly<Record<string, HostConfig>>;
   /** The URL template with {name} and/or {port}. */
   readonly publicUrlTemplate: string;
   readonly auth: AuthConfig;

@@ -167,3 +167,30 @@ test("forwardIdentity needs isolation session: validate says so instead of the s
   assert.deepEqual(codes(raw), [["mcpServers.a.forwardIdentity", "FLEET_ERR_CONFIG_FORWARD_IDENTITY"]]);
   assert.deepEqual(codes({ mcpServers: { a: { command: "x", isolation: "shared" } } }), []);
 });
+
+test("replica r listens on port + r × 1000; a replica port taken by another server or above 65535 is refused at its path", () => {
+  const storage = { kind: "redis", url: "redis://127.0.0.1:6379" };
+  const clash = { fleet: { storage }, mcpServers: { a: { command: "x", port: 8001, replicas: 2 }, b: { command: "y", port: 9001 } } };
+  assert.deepEqual(codes(clash), [["mcpServers.b.port", "FLEET_ERR_CONFIG_PORT_CONFLICT"]]);
+  const high = { fleet: { storage }, mcpServers: { a: { command: "x", port: 60001, replicas: 7 } } };
+  assert.deepEqual(codes(high), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_PORT_RANGE"]]);
+  const fine = { fleet: { storage }, mcpServers: { a: { command: "x", replicas: 3 }, b: { command: "y", replicas: 3 } } };
+  assert.deepEqual(codes(fine), []);
+});
+
+test("fleet.hosts and a server's hosts: unknown or repeated names and more hosts than replicas are refused at their paths", () => {
+  const storage = { kind: "redis", url: "redis://127.0.0.1:6379" };
+  const hosts = { a: { address: "10.0.0.2" }, b: { address: "10.0.0.3" } };
+  const good = { fleet: { storage, hosts }, mcpServers: { s: { command: "x", replicas: 3, hosts: ["a", "b"] } } };
+  assert.deepEqual(codes(good), []);
+  assert.deepEqual(parse(good).config?.hosts, hosts);
+  assert.deepEqual(parse(good).config?.servers[0].hosts, ["a", "b"]);
+  const bad = { fleet: { storage, hosts }, mcpServers: { s: { command: "x", replicas: 2, hosts: ["a", "c", "a"] } } };
+  assert.deepEqual(codes(bad), [
+    ["mcpServers.s.hosts.1", "FLEET_ERR_CONFIG_UNKNOWN_HOST"],
+    ["mcpServers.s.hosts.2", "FLEET_ERR_CONFIG_UNKNOWN_HOST"],
+    ["mcpServers.s.hosts", "FLEET_ERR_CONFIG_UNKNOWN_HOST"],
+  ]);
+  const noAddress = { fleet: { storage, hosts: { a: {} } }, mcpServers: { s: { command: "x" } } };
+  assert.deepEqual(codes(noAddress).map(([path]) => path), ["fleet.hosts.a.address"]);
+});

@@ -4,6 +4,7 @@ import { createServerAuth, createSignInMethods, openStorage } from '@mcp-fleet/a
 import type { SignInOptions } from '@mcp-fleet/auth';
 import { StdioBridge, bridgeOptionsFromServer, bridgePlugin } from '@mcp-fleet/bridge';
 import type { BridgeOptions, Identity } from '@mcp-fleet/bridge';
+import { replicaId } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { eraTap, requestStateKey } from './era-tap.ts';
 import { identityEnvironment } from './forwarded-identity.ts';
@@ -23,11 +24,20 @@ export interface SidecarOptions {
   /** pino options, or false; tests pass a stream to capture the log. */
   logger?: boolean | object;
   signIn?: SignInOptions;
+  /** Which replica of the server this process is (0-based, default 0): its session-id prefix and /health. */
+  replica?: number;
 }
+
+/** How long a draining replica keeps answering before it may close: Caddy checks /health every second. */
+export const DRAIN_NOTICE_MS = 3_000;
+/** After the drain, how long /health answers 503 before the process closes: two of Caddy's checks. */
+const CLOSE_NOTICE_MS = 2_000;
 
 /** What the composer needs from whatever serves `/mcp`: its health and its gauges. */
 interface McpBackend {
   health(): unknown;
+  /** Stop taking new sessions and wait for requests in flight (see StdioBridge.drain). */
+  drain(graceMs: number): Promise<unknown>;
   snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>;
 }
 
@@ -73,10 +83,35 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   await auth.routes(app);
 
   app.decorateRequest('auth', null);
-  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck) : await serveCommand(app, server, metrics, auth.bearerCheck, storage.secret);
-  app.get('/health', async () => backend.health());
+  const replica = replicaId(options.replica ?? 0);
+  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret);
+  let draining = false;
+  let closing = false;
+  // `accepting: false` while draining: the proxy's health check for new sessions (health_body) then
+  // sends them to the other replicas, while requests of this replica's sessions still reach it.
+  // 503 once drained: the proxy stops sending this replica anything before it closes.
+  app.get('/health', async (_request, reply) => {
+    if (closing) reply.code(503);
+    return { ...await backend.health() as object, accepting: !draining };
+  });
+  drains.set(app, async (graceMs) => {
+    draining = true;
+    app.log.info({ replica, graceMs }, 'draining: /health says accepting false, waiting for requests in flight');
+    const drained = await backend.drain(graceMs);
+    // Requests still arriving for ended sessions get 404 (initialize again) until the proxy's check sees the 503.
+    closing = true;
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_NOTICE_MS));
+    return drained;
+  });
   await app.register(metricsRoute, { metrics, snapshot: () => backend.snapshot(), public: config.metrics.public, trustedProxies: config.trustedProxies });
   return app;
+}
+
+const drains = new WeakMap<FastifyInstance, (graceMs: number) => Promise<unknown>>();
+
+/** Drains a sidecar built by buildSidecar before it is closed: no new sessions, requests in flight finish (up to graceMs). */
+export async function drainSidecar(app: FastifyInstance, graceMs: number): Promise<void> {
+  await drains.get(app)?.(graceMs);
 }
 
 /** Combinations the config accepts but a sidecar cannot serve, refused before anything is opened. */
@@ -89,10 +124,11 @@ function rejectUnsupported(server: ServerConfig): void {
 type BearerCheck = ReturnType<typeof createServerAuth>['bearerCheck'];
 
 /** A `command` server: the stdio bridge, a child per session (or one shared). */
-async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, secret: string): Promise<McpBackend> {
+async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, replica: string, secret: string): Promise<McpBackend> {
   const auditLogger = sessionAuditLogger(app.log);
   const bridgeOptions: BridgeOptions = {
     ...bridgeOptionsFromServer(server),
+    replicaId: replica,
     requestStateSecret: requestStateKey(secret),
     identify: (request) => (request.auth ? { subject: request.auth.subject, email: request.auth.email, clientId: request.auth.clientId } : null),
     onToolCall: (call) => auditToolCall(auditLogger(call), metrics, call, call.requestId),
@@ -111,6 +147,7 @@ async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics:
   });
   return {
     health: () => bridge.report(),
+    drain: (graceMs) => bridge.drain({ noticeMs: Math.min(DRAIN_NOTICE_MS, graceMs), graceMs }),
     snapshot: () => {
       const report = bridge.report();
       return {
@@ -122,7 +159,7 @@ async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics:
 }
 
 /** A `url` server: the same bearer check, then a proxy to its URL. */
-async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck): Promise<McpBackend> {
+async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, replica: string): Promise<McpBackend> {
   const upstream = new URL(server.url as string);
   const sessions = new UpstreamSessions({ idleTimeoutMs: server.sessionIdleTimeoutMs });
   app.addHook('onClose', async () => sessions.close());
@@ -136,7 +173,9 @@ async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: Sid
   });
   const health = new UpstreamHealth(server);
   return {
-    health: () => health.report(sessions.size),
+    health: async () => ({ ...await health.report(sessions.size), replica }),
+    // The url server holds its sessions itself: waiting for the proxy to notice is enough.
+    drain: (graceMs) => new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, graceMs))),
     snapshot: async () => {
       const report = await health.report(sessions.size);
       return { sessions: sessions.size, upstreamUp: report.upstream.reachable ? 1 : 0 };

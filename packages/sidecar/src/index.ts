@@ -1,3 +1,3 @@
 // The sidecar's public surface: build one server's process.
-export { buildSidecar } from './build-sidecar.ts';
+export { DRAIN_NOTICE_MS, buildSidecar, drainSidecar } from './build-sidecar.ts';
 export type { SidecarOptions } from './build-sidecar.ts';

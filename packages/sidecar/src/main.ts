@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // One server's sidecar process, as pm2 runs it:
-//   node packages/sidecar/src/main.ts --config fleet.json --server NAME
+//   node packages/sidecar/src/main.ts --config fleet.json --server NAME [--replica N]
 import { parseArgs } from 'node:util';
-import { formatProblems, loadConfig } from '@mcp-fleet/config';
+import { formatProblems, loadConfig, replicaAddress, replicaPort } from '@mcp-fleet/config';
 import { closeOnSignals } from '@mcp-fleet/bridge';
-import { buildSidecar } from './build-sidecar.ts';
+import { buildSidecar, drainSidecar } from './build-sidecar.ts';
 import { BufferedLogStream } from './buffered-log-stream.ts';
 
 async function main(): Promise<void> {
@@ -12,6 +12,8 @@ async function main(): Promise<void> {
     options: {
       config: { type: 'string', short: 'c', default: process.env.MCP_FLEET_CONFIG ?? 'fleet.json' },
       server: { type: 'string', short: 's' },
+      // Which of the server's replicas this process is: its port is port + N × 1000, its session ids start with rN.
+      replica: { type: 'string', short: 'r', default: '0' },
       // Tests and local experiments with an http:// upstream issuer only.
       'insecure-upstream': { type: 'boolean', default: false },
     },
@@ -22,19 +24,27 @@ async function main(): Promise<void> {
   if (!server) {
     throw new Error(`--server must name a server of ${values.config}: ${loaded.config.servers.map((candidate) => candidate.name).join(', ')}`);
   }
+  const replica = Number(values.replica);
+  if (!/^\d+$/.test(values.replica) || replica >= server.replicas) {
+    throw new Error(`--replica must be 0..${server.replicas - 1} (mcpServers.${server.name}.replicas is ${server.replicas}), got ${JSON.stringify(values.replica)}`);
+  }
+  const port = replicaPort(server, replica);
+  // A replica placed on a host of fleet.hosts listens on that host's address.
+  const host = replicaAddress(loaded.config, server, replica);
   // One write per 100 ms instead of one per line: the audit line of every tools/call stays cheap.
   const logStream = new BufferedLogStream({ fd: 1 });
   const app = await buildSidecar({
-    config: loaded.config, server, logger: { level: loaded.config.logLevel, stream: logStream }, signIn: { insecureUpstream: values['insecure-upstream'] },
+    config: loaded.config, server, logger: { level: loaded.config.logLevel, stream: logStream }, signIn: { insecureUpstream: values['insecure-upstream'] }, replica,
   });
-  closeOnSignals(app);
+  // pm2 stop/restart: drain first (no new sessions, calls in flight finish), up to killTimeout.
+  closeOnSignals(app, () => drainSidecar(app, server.killTimeoutMs));
   try {
-    await app.listen({ host: server.host, port: server.port });
+    await app.listen({ host, port });
   } catch (error) {
     await app.close();
-    throw new Error(`mcpServers.${server.name}: cannot listen on ${server.host}:${server.port}: ${(error as Error).message}`);
+    throw new Error(`mcpServers.${server.name}: cannot listen on ${host}:${port}: ${(error as Error).message}`);
   }
-  app.log.info({ url: `${server.publicUrl}/mcp` }, 'serving');
+  app.log.info({ url: `${server.publicUrl}/mcp`, replica: `r${replica}`, port }, 'serving');
 }
 
 main().catch((error: unknown) => {
