@@ -2,8 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashPassword } from '@mcp-fleet/auth';
-import { CookieJar, followBrowserFlow } from '../support/browser-flow.ts';
-import { TEST_REDIRECT, authorizeUrl, formAction, pkcePair, registerClient, signInPage } from '../support/raw-oauth.ts';
+import { formAction, registerClient, signInPage, wrongPasswords } from '../support/raw-oauth.ts';
 import { startSidecar } from '../support/sidecar-server.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
 
@@ -68,20 +67,9 @@ describe('bad input to the OAuth endpoints', () => {
   });
 
   test('a password flood is rate-limited: 429 with Retry-After', async () => {
-    const { jar, html, pageUrl } = await signInPage(sidecar.origin);
-    const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1];
-    const statuses: number[] = [];
-    let retryAfter: string | null = null;
-    for (let attempt = 0; attempt < 7; attempt++) {
-      const response = await fetch(formAction(html, pageUrl), {
-        method: 'POST', redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
-        body: new URLSearchParams({ username: 'alice', password: `wrong ${attempt}`, csrf_token: csrf }).toString(),
-      });
-      statuses.push(response.status);
-      retryAfter ??= response.headers.get('retry-after');
-      await response.body?.cancel();
-    }
+    const answers = await wrongPasswords(sidecar.origin, 'alice', 7);
+    const statuses = answers.map((answer) => answer.status);
+    const retryAfter = answers.find((answer) => answer.retryAfter)?.retryAfter;
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
     assert.equal(statuses.at(-1), 429);
     assert.ok(Number(retryAfter) > 0);

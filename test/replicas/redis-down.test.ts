@@ -6,23 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '@mcp-fleet/auth';
 import { startRedisServer } from '../../packages/auth/test/storage/redis-server-process.ts';
 import { waitFor } from '../support/processes.ts';
 import { authorizeUrl, obtainTokens, pkcePair, registerClient, tokenRequest } from '../support/raw-oauth.ts';
-import { initializeRequest, post } from '../support/raw-mcp.ts';
-import { startReplicaPair } from '../support/replica-pair.ts';
+import { initializeStatus } from '../support/raw-mcp.ts';
+import { ALICE as alice, startProbePair } from '../support/replica-pair.ts';
 import type { ReplicaPair } from '../support/replica-pair.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
-
-const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
-const alice = { username: 'alice', password: 'correct horse' };
-
-async function initializeStatus(url: string, token: string): Promise<number> {
-  const response = await post(url, initializeRequest(), { authorization: `Bearer ${token}` });
-  await response.body?.cancel();
-  return response.status;
-}
 
 function logLines(replica: RunningSidecar, code: string): Record<string, unknown>[] {
   return replica.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.code === code);
@@ -35,8 +25,7 @@ describe('Redis down under two replicas', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mcp-fleet-redis-data-'));
     redis = await startRedisServer({ dir });
-    const fleet = { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword(alice.password), email: 'alice@example.com' } } } } } };
-    pair = await startReplicaPair({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe', { redis });
+    pair = await startProbePair({ redis });
   });
   after(async () => {
     await pair.close();

@@ -6,26 +6,15 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
-import { hashPassword } from '@mcp-fleet/auth';
 import { parseConfig } from '@mcp-fleet/config';
 import { rotateKeys } from '../../packages/fleet/src/commands/rotate-keys.ts';
 import { runFleetCli } from '../support/fleet-cli.ts';
 import { waitFor } from '../support/processes.ts';
 import { obtainTokens } from '../support/raw-oauth.ts';
-import { initializeRequest, post } from '../support/raw-mcp.ts';
-import { startReplicaPair } from '../support/replica-pair.ts';
-import type { ReplicaPair } from '../support/replica-pair.ts';
+import { initializeStatus } from '../support/raw-mcp.ts';
+import { ALICE as alice, PROBE_SERVER, aliceFleet, startProbePair } from '../support/replica-pair.ts';
 import { startSidecar } from '../support/sidecar-server.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
-
-const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
-const alice = { username: 'alice', password: 'correct horse' };
-
-async function initializeStatus(url: string, token: string): Promise<number> {
-  const response = await post(url, initializeRequest(), { authorization: `Bearer ${token}` });
-  await response.body?.cancel();
-  return response.status;
-}
 
 async function publishedKids(origin: string): Promise<string[]> {
   const jwks = await (await fetch(`${origin}/jwks`)).json() as { keys: { kid: string }[] };
@@ -35,20 +24,14 @@ async function publishedKids(origin: string): Promise<string[]> {
 /** A fleet.json for the CLI, describing the same server and storage as the running sidecars. */
 function writeConfig(fleet: Record<string, unknown>): string {
   const file = join(mkdtempSync(join(tmpdir(), 'mcp-fleet-rotate-')), 'fleet.json');
-  writeFileSync(file, JSON.stringify({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }));
+  writeFileSync(file, JSON.stringify({ fleet, mcpServers: { probe: PROBE_SERVER } }));
   return file;
 }
 
-async function passwordFleet() {
-  return { auth: { accessTokenTtl: '10m', providers: { password: { users: { alice: { passwordHash: await hashPassword(alice.password), email: 'alice@example.com' } } } } } };
-}
-
 describe('rotate-keys with Redis storage: every replica switches without a restart', () => {
-  let pair: ReplicaPair;
-  let fleet: Awaited<ReturnType<typeof passwordFleet>>;
+  let pair: Awaited<ReturnType<typeof startProbePair>>;
   before(async () => {
-    fleet = await passwordFleet();
-    pair = await startReplicaPair({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
+    pair = await startProbePair({ auth: { accessTokenTtl: '10m' } });
   });
   after(() => pair.close());
 
@@ -57,7 +40,7 @@ describe('rotate-keys with Redis storage: every replica switches without a resta
     const [oldKid] = await publishedKids(pair.replicas[0].origin);
     const before = await obtainTokens(pair.origin, alice);
 
-    const configFile = writeConfig({ ...fleet, storage: { kind: 'redis', url: pair.redis.url } });
+    const configFile = writeConfig({ ...pair.fleet, storage: { kind: 'redis', url: pair.redis.url } });
     const started = Date.now();
     const cli = await runFleetCli(['rotate-keys', 'probe', '--json', '--config', configFile], {});
     assert.equal(cli.code, 0, cli.stderr);
@@ -84,10 +67,10 @@ describe('rotate-keys with Redis storage: every replica switches without a resta
 
 describe('rotate-keys with SQLite storage: the one sidecar re-reads its key file', () => {
   let sidecar: RunningSidecar;
-  let fleet: Awaited<ReturnType<typeof passwordFleet>>;
+  let fleet: Awaited<ReturnType<typeof aliceFleet>>;
   before(async () => {
-    fleet = await passwordFleet();
-    sidecar = await startSidecar({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
+    fleet = await aliceFleet({ accessTokenTtl: '10m' });
+    sidecar = await startSidecar({ fleet, mcpServers: { probe: PROBE_SERVER } }, 'probe');
   });
   after(() => sidecar.close());
 
@@ -110,7 +93,7 @@ describe('rotate-keys with SQLite storage: the one sidecar re-reads its key file
 });
 
 test('rotate-keys refuses, with a code, a server that has no keys yet and an unknown server', async () => {
-  const parsed = parseConfig({ fleet: { stateDir: mkdtempSync(join(tmpdir(), 'mcp-fleet-rotate-')) }, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, { env: {} });
+  const parsed = parseConfig({ fleet: { stateDir: mkdtempSync(join(tmpdir(), 'mcp-fleet-rotate-')) }, mcpServers: { probe: PROBE_SERVER } }, { env: {} });
   assert.ok(parsed.config);
   await assert.rejects(rotateKeys(parsed.config, 'probe'), (error: { code: string; message: string }) => {
     assert.equal(error.code, 'FLEET_ERR_ROTATE_KEYS');

@@ -6,20 +6,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { hashPassword } from '@mcp-fleet/auth';
 import { obtainTokens } from '../support/raw-oauth.ts';
 import { initializeRequest, post } from '../support/raw-mcp.ts';
-import { startReplicaPair } from '../support/replica-pair.ts';
+import { ALICE as alice, startProbePair } from '../support/replica-pair.ts';
 import type { ReplicaPair } from '../support/replica-pair.ts';
-
-const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
-const alice = { username: 'alice', password: 'correct horse' };
 
 describe('replicas share signing keys and cookie keys through Redis', () => {
   let pair: ReplicaPair;
   before(async () => {
-    const fleet = { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword(alice.password), email: 'alice@example.com' } } } } } };
-    pair = await startReplicaPair({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
+    pair = await startProbePair();
   });
   after(() => pair.close());
 

@@ -4,25 +4,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REFRESH_REPLAY_GRACE_SECONDS, hashPassword } from '@mcp-fleet/auth';
+import { REFRESH_REPLAY_GRACE_SECONDS } from '@mcp-fleet/auth';
 import { CookieJar, followBrowserFlow } from '../support/browser-flow.ts';
 import { waitFor } from '../support/processes.ts';
-import { TEST_REDIRECT, authorizeUrl, formAction, obtainTokens, pkcePair, registerClient, signInPage, tokenRequest } from '../support/raw-oauth.ts';
-import { initializeRequest, post } from '../support/raw-mcp.ts';
-import { startReplicaPair } from '../support/replica-pair.ts';
+import { TEST_REDIRECT, authorizeUrl, obtainTokens, pkcePair, registerClient, tokenRequest, wrongPasswords } from '../support/raw-oauth.ts';
+import { initializeStatus } from '../support/raw-mcp.ts';
+import { ALICE as alice, PROBE_SERVER, startProbePair, startReplicaPair } from '../support/replica-pair.ts';
 import type { ReplicaPair } from '../support/replica-pair.ts';
 import { startUpstreamIdp } from '../support/upstream-idp.ts';
 import type { UpstreamIdp } from '../support/upstream-idp.ts';
 import { IDP_CLIENT } from '../support/sidecar-with-idp.ts';
-
-const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
-const alice = { username: 'alice', password: 'correct horse' };
-
-async function initializeStatus(url: string, token: string): Promise<number> {
-  const response = await post(url, initializeRequest(), { authorization: `Bearer ${token}` });
-  await response.body?.cancel();
-  return response.status;
-}
 
 /** Every request whose path starts with one of `prefixes` goes to replica 1, the rest to replica 0. */
 function splitBy(pair: ReplicaPair, prefixes: readonly string[]): void {
@@ -36,8 +27,7 @@ function servedAt(pair: ReplicaPair, prefix: string): number[] {
 describe('replicas share the authorization server state (password sign-in)', () => {
   let pair: ReplicaPair;
   before(async () => {
-    const fleet = { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword(alice.password), email: 'alice@example.com' } } } } } };
-    pair = await startReplicaPair({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
+    pair = await startProbePair();
   });
   after(() => pair.close());
 
@@ -101,18 +91,7 @@ describe('replicas share the authorization server state (password sign-in)', () 
   test('password failures are counted across replicas: the lockout holds whichever replica answers', async () => {
     pair.proxy.served.length = 0;
     pair.proxy.choose = (() => { let turn = 0; return () => turn++ % 2; })();
-    const { jar, html, pageUrl } = await signInPage(pair.origin);
-    const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1];
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 7; attempt++) {
-      const response = await fetch(formAction(html, pageUrl), {
-        method: 'POST', redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
-        body: new URLSearchParams({ username: 'alice', password: `wrong ${attempt}`, csrf_token: csrf }).toString(),
-      });
-      statuses.push(response.status);
-      await response.body?.cancel();
-    }
+    const statuses = (await wrongPasswords(pair.origin, 'alice', 7)).map((answer) => answer.status);
     assert.deepEqual(servedAt(pair, '/login/password').sort(), [0, 1]);
     // Five failures in all (not five per replica), then 429 at either replica.
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
@@ -130,7 +109,7 @@ describe('replicas share upstream sign-ins in progress', () => {
       });
       return {
         fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: IDP_CLIENT.clientId, clientSecret: IDP_CLIENT.clientSecret } }, allow: { emails: ['alice@example.com'] } } },
-        mcpServers: { probe: { command: process.execPath, args: [probe] } },
+        mcpServers: { probe: PROBE_SERVER },
       };
     }, 'probe', { signIn: { insecureUpstream: true } });
   });

@@ -43,3 +43,10 @@ export async function readJsonRpc(response: Response): Promise<any> {
   const data = text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
   return data.find((message) => 'result' in message || 'error' in message);
 }
+
+/** The status of an initialize sent with `token` (the body is dropped): 200 when the bearer check lets it through. */
+export async function initializeStatus(url: string, token: string): Promise<number> {
+  const response = await post(url, initializeRequest(), { authorization: `Bearer ${token}` });
+  await response.body?.cancel();
+  return response.status;
+}

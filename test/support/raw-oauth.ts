@@ -96,3 +96,20 @@ export function formAction(html: string, base: URL): URL {
   if (!action) throw new Error('no form');
   return new URL(action.replace(/&amp;/g, '&'), base);
 }
+
+/** Opens a sign-in page and posts `count` wrong passwords for `username`; the status and Retry-After of each answer. */
+export async function wrongPasswords(origin: string, username: string, count: number): Promise<{ status: number; retryAfter: string | null }[]> {
+  const { jar, html, pageUrl } = await signInPage(origin);
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1];
+  const answers: { status: number; retryAfter: string | null }[] = [];
+  for (let attempt = 0; attempt < count; attempt++) {
+    const response = await fetch(formAction(html, pageUrl), {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(pageUrl) ?? '' },
+      body: new URLSearchParams({ username, password: `wrong ${attempt}`, csrf_token: csrf }).toString(),
+    });
+    answers.push({ status: response.status, retryAfter: response.headers.get('retry-after') });
+    await response.body?.cancel();
+  }
+  return answers;
+}

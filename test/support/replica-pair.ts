@@ -7,6 +7,7 @@ import type { RoundRobinProxy } from './round-robin-proxy.ts';
 import { startSidecar } from './sidecar-server.ts';
 import type { RunningSidecar } from './sidecar-server.ts';
 import type { SidecarOptions } from '@mcp-fleet/sidecar';
+import { hashPassword } from '@mcp-fleet/auth';
 
 export interface ReplicaPair {
   redis: RedisServer;
@@ -39,4 +40,19 @@ export async function startReplicaPair(raw: RawConfig | ((origin: string) => Raw
       if (!options.redis) await redis.stop();
     },
   };
+}
+
+export const PROBE_SERVER = { command: process.execPath, args: [new URL('../fixtures/probe-server.ts', import.meta.url).pathname] };
+export const ALICE = { username: 'alice', password: 'correct horse' };
+
+/** A fleet section whose only sign-in is ALICE's password (alice@example.com); `auth` adds to it. */
+export async function aliceFleet(auth: Record<string, unknown> = {}): Promise<{ auth: Record<string, unknown> }> {
+  const users = { alice: { passwordHash: await hashPassword(ALICE.password), email: 'alice@example.com' } };
+  return { auth: { ...auth, providers: { password: { users } } } };
+}
+
+/** Two replicas of server `probe` (the probe fixture) where ALICE signs in with her password. */
+export async function startProbePair(options: Parameters<typeof startReplicaPair>[2] & { auth?: Record<string, unknown> } = {}): Promise<ReplicaPair & { fleet: { auth: Record<string, unknown> } }> {
+  const fleet = await aliceFleet(options.auth);
+  return { ...await startReplicaPair({ fleet, mcpServers: { probe: PROBE_SERVER } }, 'probe', options), fleet };
 }

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import {
   StorageError, activeJwks, cookieSecretFile, createRedisStorage, createSqliteStorage, loadOrCreateSecret, loadOrCreateSharedKeys,
-  loadOrCreateSigningKeys, parseStoredJwks, redisKeyPrefix, signingKeysFile, sqliteFile, storageErrors, trackRedisStatus,
+  loadOrCreateSigningKeys, parseStoredJwks, redisStorageOptions, signingKeysFile, sqliteFile, storageErrors, trackRedisStatus,
   watchRedisSigningKeys, watchSigningKeysFile,
 } from './storage/index.ts';
-import type { SigningJwks, SigningKeysListener, Storage, StorageLocation, StorageStatus, StorageStatusLog } from './storage/index.ts';
+import type { RedisConnection, SigningJwks, SigningKeysListener, Storage, StorageLocation, StorageStatus, StorageStatusLog } from './storage/index.ts';
 
 export interface OpenedStorage extends Storage {
   /** The signing keys in service (newest first; retired ones left out). */
@@ -31,7 +31,7 @@ export type OpenStorageOptions = {
  */
 export async function openStorage(config: FleetConfig, server: ServerConfig, options: OpenStorageOptions = {}): Promise<OpenedStorage> {
   const location = { stateDir: config.stateDir, serverName: server.name };
-  return config.storage.kind === 'redis' ? openRedis(config.storage.url, location, options) : openSqlite(location);
+  return config.storage.kind === 'redis' ? openRedis(config.storage, location, options) : openSqlite(location);
 }
 
 async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
@@ -53,10 +53,10 @@ async function openSqlite(location: StorageLocation): Promise<OpenedStorage> {
   };
 }
 
-async function openRedis(url: string, location: StorageLocation, options: OpenStorageOptions): Promise<OpenedStorage> {
+async function openRedis(connection: RedisConnection, location: StorageLocation, options: OpenStorageOptions): Promise<OpenedStorage> {
   let status: StorageStatus | undefined;
   const storage = createRedisStorage({
-    url, keyPrefix: redisKeyPrefix(location.serverName),
+    ...redisStorageOptions(connection, location),
     // Connection and background failures go to one rate-limited log line per outage.
     onBackgroundError: (error) => status?.report(error),
   });

@@ -23,6 +23,8 @@ export const defaults = deepFreeze({
     publicUrlLocal: "http://127.0.0.1:{port}",
     /* Token and session store: SQLite in stateDir, no extra service to run. */
     storage: { kind: "sqlite" },
+    /* With storage kind "redis": every key starts with this, then the server name ("mcp-fleet:notion:..."), so fleets can share a Redis. */
+    redisKeyPrefix: "mcp-fleet:",
     /* Caddy obtains a certificate for each NAME.DOMAIN on its first request. */
     tls: { mode: "on_demand" },
     /* /metrics is served only to trusted proxies and localhost, not to the internet. */

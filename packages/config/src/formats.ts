@@ -51,6 +51,11 @@ export const redisUrl: Format = {
   test: (value) => parsedUrl(value, ["redis:", "rediss:"]) !== undefined,
 };
 
+export const redisKeyPrefix: Format = {
+  expected: 'letters, digits, "_", ".", "-" and ":", ending with ":", like "mcp-fleet:" (at most 64 characters)',
+  test: (value) => /^[A-Za-z0-9_.:-]{0,63}:$/.test(value),
+};
+
 export const origin: Format = {
   expected: 'an origin like "https://app.example.com" (scheme, host and port only)',
   test: (value) => parsedUrl(value, ["http:", "https:"])?.origin === value,

@@ -22,6 +22,7 @@ export type {
   PasswordProviderConfig,
   PasswordUserConfig,
   ProvidersConfig,
+  RedisStorageConfig,
   ServerConfig,
   ServerKind,
   ServerTransport,

@@ -19,15 +19,38 @@ const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debu
 /** Everything of FleetConfig but the servers. */
 export type FleetSettings = Omit<FleetConfig, "servers">;
 
+const STORAGE_KEYS = ["kind", "url", "password", "keyPrefix"];
+/** The keys only kind "redis" takes. */
+const REDIS_ONLY = ["url", "password", "keyPrefix"];
+
+function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== "";
+  } catch {
+    return false;
+  }
+}
+
+function readRedis(f: Fields, ctx: Context): StorageConfig {
+  const url = f.string("url", { required: true, format: formats.redisUrl }) ?? "";
+  const password = f.string("password", { format: formats.nonEmpty });
+  if (password !== undefined && urlHasPassword(url)) {
+    report(ctx, f.at("password"), "FLEET_ERR_CONFIG_BAD_VALUE", 'expected the password in "url" or in "password", not both');
+  }
+  const keyPrefix = f.string("keyPrefix", { format: formats.redisKeyPrefix }) ?? defaults.fleet.redisKeyPrefix;
+  return omitUndefined({ kind: "redis" as const, url, password, keyPrefix });
+}
+
 function readStorage(f: Fields, ctx: Context): StorageConfig {
   const given = f.oneOf("kind", ["sqlite", "redis"]);
   const kind = given ?? defaults.fleet.storage.kind;
-  if (kind === "redis") return { kind, url: f.string("url", { required: true, format: formats.redisUrl }) ?? "" };
+  if (kind === "redis") return readRedis(f, ctx);
   const kindIsBad = given === undefined && f.has("kind");
-  if (f.has("url") && !kindIsBad) {
-    const where = f.at("url");
-    const found = describeValue(f.raw("url"), where, ctx);
-    report(ctx, where, "FLEET_ERR_CONFIG_BAD_VALUE", `expected no url with storage kind "sqlite" (url is for kind "redis"), got ${found}`);
+  for (const key of REDIS_ONLY) {
+    if (!f.has(key) || kindIsBad) continue;
+    const where = f.at(key);
+    const found = describeValue(f.raw(key), where, ctx);
+    report(ctx, where, "FLEET_ERR_CONFIG_BAD_VALUE", `expected no ${key} with storage kind "sqlite" (${key} is for kind "redis"), got ${found}`);
   }
   return { kind };
 }
@@ -60,7 +83,7 @@ export function normalizeFleet(f: Fields, configFile: string, ctx: Context): Fle
     trustedProxies: f.strings("trustedProxies", { format: formats.ipOrCidr }) ?? [...defaults.fleet.trustedProxies],
     publicUrlTemplate: publicUrlTemplate(f, domain),
     auth: normalizeAuth(f.object("auth", AUTH_KEYS), ctx),
-    storage: readStorage(f.object("storage", ["kind", "url"]), ctx),
+    storage: readStorage(f.object("storage", STORAGE_KEYS), ctx),
     tls: readTls(f.object("tls", ["mode", "dnsProvider"])),
     metrics: { public: f.object("metrics", ["public"]).boolean("public") ?? defaults.fleet.metrics.public },
     logLevel: f.oneOf("logLevel", LOG_LEVELS) ?? (defaults.fleet.logLevel as LogLevel),

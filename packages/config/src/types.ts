@@ -48,7 +48,16 @@ export type AuthConfig = {
   readonly refreshTokenTtlMs: number;
 };
 
-export type StorageConfig = { readonly kind: "sqlite" } | { readonly kind: "redis"; readonly url: string };
+export type StorageConfig = { readonly kind: "sqlite" } | RedisStorageConfig;
+
+/** `redis://` or `rediss://` (TLS); the password in the URL or in `password` (from `${VAR}`), never printed. */
+export type RedisStorageConfig = {
+  readonly kind: "redis";
+  readonly url: string;
+  readonly password?: string;
+  /** Starts every key, before the server name: `mcp-fleet:` by default. */
+  readonly keyPrefix: string;
+};
 
 export type TlsMode = "on_demand" | "dns" | "internal" | "off";
 export type TlsConfig = { readonly mode: TlsMode; readonly dnsProvider?: string };

@@ -104,7 +104,24 @@ test("storage: redis needs a redis:// or rediss:// url; sqlite takes none", () =
   assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis", url: "http://x" } })), [["fleet.storage.url", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
   assert.deepEqual(codes(minimalConfig({ storage: { url: "redis://x" } })), [["fleet.storage.url", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
   const ok = parse(minimalConfig({ storage: { kind: "redis", url: "rediss://cache.internal:6380" } }));
-  assert.deepEqual(ok.config?.storage, { kind: "redis", url: "rediss://cache.internal:6380" });
+  assert.deepEqual(ok.config?.storage, { kind: "redis", url: "rediss://cache.internal:6380", keyPrefix: "mcp-fleet:" });
+});
+
+test("storage: a Redis password from ${VAR} (in password or in the url), a key prefix; sqlite takes neither", () => {
+  const env = { REDIS_PASSWORD: "s3cret/with@signs" };
+  const separate = parseConfig(minimalConfig({ storage: { kind: "redis", url: "rediss://cache:6380", password: "${REDIS_PASSWORD}", keyPrefix: "team-a:" } }), { env });
+  assert.deepEqual(separate.config?.storage, { kind: "redis", url: "rediss://cache:6380", password: env.REDIS_PASSWORD, keyPrefix: "team-a:" });
+  const inUrl = parseConfig(minimalConfig({ storage: { kind: "redis", url: "redis://:${REDIS_PW}@cache:6379" } }), { env: { REDIS_PW: "pw" } });
+  assert.equal(inUrl.config?.storage.kind === "redis" && inUrl.config.storage.url, "redis://:pw@cache:6379");
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis", url: "redis://:pw@cache:6379", password: "other" } })),
+    [["fleet.storage.password", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis", url: "redis://cache", keyPrefix: "no colon" } })),
+    [["fleet.storage.keyPrefix", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis", url: "redis://cache", password: "" } })),
+    [["fleet.storage.password", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "sqlite", password: "x", keyPrefix: "a:" } })),
+    [["fleet.storage.password", "FLEET_ERR_CONFIG_BAD_VALUE"], ["fleet.storage.keyPrefix", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  assert.deepEqual(codes(minimalConfig({ storage: { kind: "redis", url: "redis://cache", pasword: "x" } })).map(([path]) => path), ["fleet.storage.pasword"]);
 });
 
 test("password users need a scrypt$ hash; providers need their required keys", () => {

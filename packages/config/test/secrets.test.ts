@@ -52,6 +52,16 @@ test("header values and URL credentials are never shown", () => {
   assert.match(text, /headers\.X-Custom: expected a string, got a number \(hidden\)/);
 });
 
+test("a Redis password is never shown, wherever it is given", () => {
+  const raw = {
+    fleet: { storage: { kind: "sqlite", password: SECRET, url: `redis://:${SECRET}@cache:6379` } },
+    mcpServers: { n: { command: "x" } },
+  };
+  const text = assertNotEchoed(parseConfig(raw, { env: {} }).problems);
+  assert.match(text, /fleet\.storage\.password: expected no password .*, got a string \(hidden\)/);
+  assert.match(text, /fleet\.storage\.url: expected no url .*, got "redis:\/\/\(hidden\)@cache:6379"/);
+});
+
 test("a JSON syntax error does not quote the file's text", () => {
   const dir = mkdtempSync(join(tmpdir(), "fleet-secret-"));
   try {

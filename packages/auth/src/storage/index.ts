@@ -1,5 +1,5 @@
 import { createRedisStorage } from './redis-adapter.ts';
-import { redisKeyPrefix } from './redis-keys.ts';
+import { redisStorageOptions } from './redis-connection.ts';
 import { createSqliteStorage } from './sqlite-adapter.ts';
 import { sqliteFile } from './storage-paths.ts';
 import type { Storage, StorageConfig, StorageLocation } from './types.ts';
@@ -14,11 +14,12 @@ export function createStorage(config: StorageConfig, location: StorageLocation):
     case 'sqlite':
       return createSqliteStorage({ file: sqliteFile(location) });
     case 'redis':
-      return createRedisStorage({ url: config.url, keyPrefix: redisKeyPrefix(location.serverName) });
+      return createRedisStorage(redisStorageOptions(config, location));
   }
 }
 
-export type { Storage, StorageConfig, StorageLocation } from './types.ts';
+export type { RedisConnection, Storage, StorageConfig, StorageLocation } from './types.ts';
+export { redisStorageOptions } from './redis-connection.ts';
 export type { RevokedGrantStore } from './revoked-grants.ts';
 export type { BackgroundErrorHandler } from './background-timer.ts';
 export type { StorageLog } from './private-file.ts';
@@ -27,7 +28,7 @@ export { createSqliteStorage } from './sqlite-adapter.ts';
 export type { SqliteStorage, SqliteStorageOptions } from './sqlite-adapter.ts';
 export { createRedisStorage } from './redis-adapter.ts';
 export type { RedisStorage, RedisStorageOptions } from './redis-adapter.ts';
-export { redisKeyPrefix, redisKeys } from './redis-keys.ts';
+export { DEFAULT_FLEET_KEY_PREFIX, redisKeyPrefix, redisKeys } from './redis-keys.ts';
 export type { RedisKeys } from './redis-keys.ts';
 export { GRANTABLE_MODELS } from './grantable-models.ts';
 export { checkServerName, cookieSecretFile, serverStateDir, signingKeysFile, sqliteFile } from './storage-paths.ts';

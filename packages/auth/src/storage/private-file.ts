@@ -21,13 +21,8 @@ export async function tightenPermissions(file: string, log?: StorageLog): Promis
   log?.(`${file} was readable by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); changed it to 0600`);
 }
 
-/**
- * Writes `contents` to `file` only if no file is there yet, atomically: a
- * complete temp file (0600) is hard-linked into place, so a concurrent reader
- * never sees half a file and a concurrent writer loses cleanly.
- * Returns false when another file was there first.
- */
-export async function createPrivateFileOnce(file: string, contents: string): Promise<boolean> {
+/** A complete, synced 0600 file beside `file`, to be linked or renamed into place. */
+async function writePrivateTemp(file: string, contents: string): Promise<string> {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
   try {
@@ -37,6 +32,17 @@ export async function createPrivateFileOnce(file: string, contents: string): Pro
   } finally {
     await handle.close();
   }
+  return temp;
+}
+
+/**
+ * Writes `contents` to `file` only if no file is there yet, atomically: a
+ * complete temp file (0600) is hard-linked into place, so a concurrent reader
+ * never sees half a file and a concurrent writer loses cleanly.
+ * Returns false when another file was there first.
+ */
+export async function createPrivateFileOnce(file: string, contents: string): Promise<boolean> {
+  const temp = await writePrivateTemp(file, contents);
   try {
     await link(temp, file);
     return true;
@@ -60,15 +66,7 @@ export async function readIfExists(file: string): Promise<string | undefined> {
 
 /** Replaces `file` atomically with `contents` (a complete 0600 temp file renamed over it). */
 export async function replacePrivateFile(file: string, contents: string): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
-  try {
-    await handle.chmod(PRIVATE_FILE_MODE);
-    await handle.writeFile(contents);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const temp = await writePrivateTemp(file, contents);
   try {
     await rename(temp, file);
   } catch (error) {

@@ -1,8 +1,11 @@
 import { checkServerName } from './storage-paths.ts';
 
-/** `mcp-fleet:NAME:`, so several servers can share one Redis. */
-export function redisKeyPrefix(serverName: string): string {
-  return `mcp-fleet:${checkServerName(serverName)}:`;
+/** The fleet's prefix unless configured otherwise (config `storage.keyPrefix`). */
+export const DEFAULT_FLEET_KEY_PREFIX = 'mcp-fleet:';
+
+/** `mcp-fleet:NAME:`, so several servers (and fleets, by their prefix) can share one Redis. */
+export function redisKeyPrefix(serverName: string, fleetPrefix = DEFAULT_FLEET_KEY_PREFIX): string {
+  return `${fleetPrefix}${checkServerName(serverName)}:`;
 }
 
 /**

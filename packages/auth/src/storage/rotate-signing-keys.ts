@@ -3,7 +3,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 import { storageErrors } from './errors.ts';
 import { readIfExists, replacePrivateFile } from './private-file.ts';
-import { redisKeyPrefix, redisKeys, type RedisKeys } from './redis-keys.ts';
+import { redisStorageOptions } from './redis-connection.ts';
+import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { withRedisLock } from './redis-lock.ts';
 import { signingKeysFile } from './storage-paths.ts';
 import { parseStoredJwks, rotateStoredJwks, type RotationResult } from './stored-jwks.ts';
@@ -26,10 +27,11 @@ const LOCK_WAIT_MS = 10_000;
  */
 export async function rotateSigningKeys(config: StorageConfig, location: StorageLocation, options: RotateSigningKeysOptions): Promise<RotationResult> {
   if (config.kind === 'sqlite') return rotateFile(signingKeysFile(location), options);
-  const client = new Redis(config.url, { maxRetriesPerRequest: 1, ...options.redisOptions });
+  const connection = redisStorageOptions(config, location);
+  const client = new Redis(connection.url, { maxRetriesPerRequest: 1, ...connection.redisOptions, ...options.redisOptions });
   client.on('error', () => { /* the failed command below carries the error */ });
   try {
-    return await rotateInRedis(client, redisKeys(redisKeyPrefix(location.serverName)), options);
+    return await rotateInRedis(client, redisKeys(connection.keyPrefix), options);
   } finally {
     client.disconnect();
   }

@@ -14,7 +14,17 @@ export type Storage = {
   close(): Promise<void>;
 };
 
-export type StorageConfig = { readonly kind: 'sqlite' } | { readonly kind: 'redis'; readonly url: string };
+export type StorageConfig = { readonly kind: 'sqlite' } | RedisConnection;
+
+/** Where one fleet's Redis is: `redis://` or `rediss://` (TLS, ioredis turns it on for that scheme). */
+export type RedisConnection = {
+  readonly kind: 'redis';
+  readonly url: string;
+  /** Overrides a password in the URL; never logged. */
+  readonly password?: string;
+  /** Before the server name in every key. Default `mcp-fleet:`. */
+  readonly keyPrefix?: string;
+};
 
 export type StorageLocation = {
   /** Absolute directory holding one subdirectory per server. */

@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { Redis } from 'ioredis';
 
 import { createRedisStorage, createStorage, redisKeyPrefix, type RedisStorage, type Storage } from '../../src/storage/index.ts';
 import { adapterContract } from './adapter-contract.ts';
-import { startRedisServer, type RedisServer } from './redis-server-process.ts';
+import { redisClientFor as rawClient, redisServerFor as startServer, startRedisServer, type RedisServer } from './redis-server-process.ts';
 import { waitUntil } from './wait-until.ts';
 
 const asRedis = (storage: Storage) => storage as RedisStorage;
 
 /** A server name of its own per test, so tests sharing the one redis-server never see each other's keys. */
 const uniqueServerName = () => `srv-${randomUUID().slice(0, 8)}`;
-
-async function startServer(t: TestContext): Promise<RedisServer> {
-  const server = await startRedisServer();
-  t.after(() => server.stop());
-  return server;
-}
-
-function rawClient(t: TestContext, server: RedisServer): Redis {
-  const client = new Redis(server.url);
-  t.after(() => client.quit());
-  return client;
-}
 
 function openStorage(t: TestContext, server: RedisServer, serverName: string, refreshIntervalMs?: number): RedisStorage {
   const storage = createRedisStorage({ url: server.url, keyPrefix: redisKeyPrefix(serverName), refreshIntervalMs });

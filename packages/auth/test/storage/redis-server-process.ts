@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 
 export type RedisServer = { readonly url: string; stop(): Promise<void> };
@@ -17,11 +18,11 @@ async function freeLoopbackPort(): Promise<number> {
   return address.port;
 }
 
-async function waitForPing(url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForPing(url: string, child: ChildProcess, output: () => string, password?: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}: ${output()}`);
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
     probe.on('error', () => { /* probing: a refused connection is expected until the server listens */ });
     try {
       await probe.connect();
@@ -41,6 +42,8 @@ export type RedisServerOptions = {
   readonly restartOf?: { readonly port: number; readonly dir: string };
   /** Keep the data in `dir` (append-only file), so a later server started with `restartOf` finds it. */
   readonly dir?: string;
+  /** Clients must AUTH with it (`--requirepass`); `url` carries no password. */
+  readonly requirePass?: string;
 };
 
 /**
@@ -54,6 +57,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const persistence = given ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir,
+    ...(options.requirePass ? ['--requirepass', options.requirePass] : []),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -66,10 +70,24 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (!given) await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPing(url, child, () => output);
+    await waitForPing(url, child, () => output, options.requirePass);
   } catch (error) {
     await stop();
     throw error;
   }
   return { url, port, stop };
+}
+
+/** A redis-server stopped when test `t` ends. */
+export async function redisServerFor(t: TestContext): Promise<RedisServer> {
+  const server = await startRedisServer();
+  t.after(() => server.stop());
+  return server;
+}
+
+/** A plain client of `server`, closed when test `t` ends. */
+export function redisClientFor(t: TestContext, server: RedisServer): Redis {
+  const client = new Redis(server.url);
+  t.after(() => client.quit());
+  return client;
 }

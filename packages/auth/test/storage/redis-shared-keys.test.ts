@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 
 import { loadOrCreateSharedKeys, redisKeyPrefix, redisKeys } from '../../src/storage/index.ts';
 import { withRedisLock } from '../../src/storage/redis-lock.ts';
-import { startRedisServer, type RedisServer } from './redis-server-process.ts';
-
-async function startServer(t: TestContext): Promise<RedisServer> {
-  const server = await startRedisServer();
-  t.after(() => server.stop());
-  return server;
-}
-
-function client(t: TestContext, server: RedisServer): Redis {
-  const redis = new Redis(server.url);
-  t.after(() => redis.disconnect());
-  return redis;
-}
+import { redisClientFor as client, redisServerFor as startServer } from './redis-server-process.ts';
 
 test('replicas starting together agree on one set of keys, created once under the lock', async (t) => {
   const server = await startServer(t);
