@@ -11,7 +11,7 @@ import type { FleetConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from ".
 
 export const FLEET_KEYS = [
   "domain", "publicUrl", "host", "basePort", "stateDir", "trustedProxies",
-  "auth", "storage", "tls", "metrics", "logLevel",
+  "auth", "storage", "tls", "metrics", "logLevel", "hosts",
 ];
 const TLS_MODES: readonly TlsMode[] = ["on_demand", "dns", "internal", "off"];
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -69,6 +69,25 @@ function publicUrlTemplate(f: Fields, domain: string | undefined): string {
   return defaults.fleet.publicUrlLocal;
 }
 
+/**
+ * fleet.hosts: machine name -> the address the other machines (and Caddy) reach it on.
+ * Names are DNS labels so they can be typed after `mcp-fleet up --host`.
+ */
+function readHosts(f: Fields, ctx: Context): Record<string, string> {
+  const hosts = f.object("hosts", "any");
+  const result: Record<string, string> = {};
+  if (!hosts.valid) return result;
+  for (const [name] of hosts.entries()) {
+    if (!formats.serverName.test(name)) {
+      report(ctx, hosts.at(name), "FLEET_ERR_CONFIG_BAD_VALUE", `expected a host name that is ${formats.serverName.expected}, got ${JSON.stringify(name)}`);
+      continue;
+    }
+    const address = hosts.string(name, { required: true, format: formats.listenHost });
+    if (address !== undefined) result[name] = address;
+  }
+  return result;
+}
+
 /** The `fleet` object with defaults filled in; stateDir resolves against the config file's directory. */
 export function normalizeFleet(f: Fields, configFile: string, ctx: Context): FleetSettings {
   const configDir = dirname(configFile);
@@ -87,5 +106,6 @@ export function normalizeFleet(f: Fields, configFile: string, ctx: Context): Fle
     tls: readTls(f.object("tls", ["mode", "dnsProvider"])),
     metrics: { public: f.object("metrics", ["public"]).boolean("public") ?? defaults.fleet.metrics.public },
     logLevel: f.oneOf("logLevel", LOG_LEVELS) ?? (defaults.fleet.logLevel as LogLevel),
+    hosts: f.has("hosts") ? readHosts(f, ctx) : {},
   });
 }

@@ -14,7 +14,7 @@ import { omitUndefined } from "./omit-undefined.ts";
 import type { AllowList, Isolation, ServerConfig, ServerKind, ServerTransport } from "./types.ts";
 
 export const SERVER_KEYS = [
-  "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas",
+  "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas", "hosts",
   "warmSpares", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
   "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled",
 ];
@@ -90,6 +90,7 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     publicUrl: resolvePublicUrl(fleet.publicUrlTemplate, name, port),
     isolation: f.oneOf("isolation", ISOLATIONS) ?? d.isolation,
     replicas: f.integer("replicas", { min: 1, max: MAX_REPLICAS }) ?? d.replicas,
+    hosts: f.strings("hosts", { format: formats.serverName }) ?? [],
     warmSpares: f.integer("warmSpares", { min: 0 }) ?? d.warmSpares,
     maxSessions: f.integer("maxSessions", { min: 1 }) ?? d.maxSessions,
     sessionIdleTimeoutMs: f.duration("sessionIdleTimeout") ?? ms(d.sessionIdleTimeout),

@@ -131,6 +131,19 @@ export function checkReplicasStorage({ config, ctx }: RuleInput): void {
 }
 
 /** Run in order after normalization; each one checks one thing across the whole config. */
+/** A server's `hosts` may only name machines listed in fleet.hosts: a typo would leave replicas nowhere. */
+export function checkServerHosts({ config, ctx }: RuleInput): void {
+  const known = Object.keys(config.hosts);
+  for (const server of config.servers) {
+    server.hosts.forEach((name, index) => {
+      if (Object.hasOwn(config.hosts, name)) return;
+      const listed = known.length === 0 ? 'fleet.hosts is empty' : `fleet.hosts has ${known.map((host) => JSON.stringify(host)).join(", ")}`;
+      const message = `expected a machine named in fleet.hosts, got ${JSON.stringify(name)} (${listed}); add it: "fleet": { "hosts": { "${name}": "10.0.0.2" } }`;
+      report(ctx, joinPath(serverPath(server, "hosts"), index), "FLEET_ERR_CONFIG_UNKNOWN_HOST", message);
+    });
+  }
+}
+
 export const rules: readonly Rule[] = [
   checkPortRange,
   checkPortConflicts,
@@ -139,4 +152,5 @@ export const rules: readonly Rule[] = [
   checkGithubOrgsProvider,
   checkTlsDnsProvider,
   checkReplicasStorage,
+  checkServerHosts,
 ];

@@ -90,6 +90,8 @@ export type ServerConfig = {
   readonly isolation: Isolation;
   /** Interchangeable sidecar processes serving this server (1..16); more than 1 needs Redis storage. */
   readonly replicas: number;
+  /** Names from fleet.hosts the replicas are spread over, round-robin (replica r on hosts[r % length]); empty: this machine. */
+  readonly hosts: readonly string[];
   readonly warmSpares: number;
   readonly maxSessions: number;
   readonly sessionIdleTimeoutMs: number;
@@ -121,6 +123,8 @@ export type FleetConfig = {
   readonly tls: TlsConfig;
   readonly metrics: MetricsConfig;
   readonly logLevel: LogLevel;
+  /** Machine name -> address its replicas listen on and are dialled at; empty on one machine. */
+  readonly hosts: Readonly<Record<string, string>>;
   readonly servers: readonly ServerConfig[];
 };
 

@@ -59,7 +59,7 @@ test("a minimal config gets every default", () => {
   assert.deepEqual(config.servers[0], {
     name: "alpha", index: 0, kind: "stdio", transport: "stdio", command: "node", args: ["server.js"],
     env: {}, inheritEnv: true, headers: {}, port: 8001, host: "127.0.0.1",
-    publicUrl: "http://127.0.0.1:8001", isolation: "session", replicas: 1, warmSpares: 1, maxSessions: 100,
+    publicUrl: "http://127.0.0.1:8001", isolation: "session", replicas: 1, hosts: [], warmSpares: 1, maxSessions: 100,
     sessionIdleTimeoutMs: 30 * 60_000, killTimeoutMs: 5_000, maxBodyBytes: 4 * 1024 * 1024,
     allow: { emails: [], domains: [], githubOrgs: [], anyone: false }, forwardIdentity: false,
     maxMemory: "512M", allowedOrigins: [], disabled: false,
@@ -100,7 +100,7 @@ test("an unknown key is a problem with a did-you-mean suggestion", () => {
   const { config, problems } = parseConfig(minimalConfig({ hots: "0.0.0.0" }, { comand: "x" }), { env: {} });
   assert.equal(config, undefined);
   const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
-  assert.equal(byPath["fleet.hots"].message, 'unknown key "hots"; did you mean "host"?');
+  assert.equal(byPath["fleet.hots"].message, 'unknown key "hots"; did you mean "hosts"?');
   assert.equal(byPath["fleet.hots"].code, "FLEET_ERR_CONFIG_UNKNOWN_KEY");
   assert.match(byPath["mcpServers.alpha.comand"].message, /did you mean "command"\?/);
   const far = parseConfig(minimalConfig({ zzzzzz: 1 }), { env: {} });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseConfig } from "../src/index.ts";
+import { parseConfig, replicaAddress, replicaHostName } from "../src/index.ts";
 import { minimalConfig } from "./full-config.ts";
 
 const parse = (raw: unknown) => parseConfig(raw, { env: {} });
@@ -167,4 +167,21 @@ test("replica r listens on port + r × 1000; a replica port taken by another ser
   assert.deepEqual(codes(high), [["mcpServers.a.replicas", "FLEET_ERR_CONFIG_PORT_RANGE"]]);
   const fine = { fleet: { storage }, mcpServers: { a: { command: "x", replicas: 3 }, b: { command: "y", replicas: 3 } } };
   assert.deepEqual(codes(fine), []);
+});
+
+test("a server's hosts name machines of fleet.hosts; replicas are spread over them round-robin", () => {
+  const storage = { kind: "redis", url: "redis://10.0.0.1:6379" };
+  const hosts = { a: "10.0.0.2", b: "10.0.0.3" };
+  const good = { fleet: { storage, hosts }, mcpServers: { x: { command: "x", replicas: 3, hosts: ["a", "b"] }, y: { command: "y" } } };
+  assert.deepEqual(codes(good), []);
+  const config = parse(good).config!;
+  const [x, y] = config.servers;
+  assert.deepEqual([0, 1, 2].map((r) => replicaHostName(x, r)), ["a", "b", "a"]);
+  assert.deepEqual([0, 1, 2].map((r) => replicaAddress(config, x, r)), ["10.0.0.2", "10.0.0.3", "10.0.0.2"]);
+  assert.equal(replicaHostName(y, 0), undefined);
+  assert.equal(replicaAddress(config, y, 0), y.host);
+  const typo = { fleet: { storage, hosts }, mcpServers: { x: { command: "x", replicas: 2, hosts: ["a", "c"] } } };
+  assert.deepEqual(codes(typo), [["mcpServers.x.hosts[1]", "FLEET_ERR_CONFIG_UNKNOWN_HOST"]]);
+  const badAddress = { fleet: { storage, hosts: { a: "not an address" } }, mcpServers: { x: { command: "x" } } };
+  assert.deepEqual(codes(badAddress), [["fleet.hosts.a", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
 });
