@@ -14,7 +14,7 @@ const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
 
   validate              check the config; every error names its JSON path
   up [--foreground]     start or reconcile the fleet under pm2
-  status [--json]       name, URL, port, pid, state, restarts, memory, sessions
+  status [--json]       name, URL, port, pid, state, restarts, memory, sessions, every replica's /health
   restart NAME          restart one server's sidecar (others untouched)
   logs NAME [--lines N] that sidecar's log
   down                  stop every sidecar and child
@@ -77,11 +77,12 @@ async function run(argv: string[]): Promise<void> {
       const { status } = await import('./commands/status.ts');
       const rows = await status(config());
       if (values.json) return print(JSON.stringify(rows, null, 2));
-      return print(formatTable(['NAME', 'URL', 'PORT', 'PID', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'MEMORY', 'SESSIONS'], rows.map((row) => [
+      return print(formatTable(['NAME', 'URL', 'PORT', 'PID', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'MEMORY', 'SESSIONS', 'REPLICAS'], rows.map((row) => [
         row.name, row.url, String(row.port), String(row.pid ?? '-'), row.state, row.health ?? '-', String(row.restarts),
         row.uptimeSeconds === null ? '-' : `${row.uptimeSeconds}s`,
         row.memoryBytes === null ? '-' : `${Math.round(row.memoryBytes / 1024 / 1024)} MB`,
         String(row.sessions ?? '-'),
+        row.replicas.map((replica) => `${replica.id}@${replica.host ?? replica.address} ${replica.health ?? 'down'}`).join(', '),
       ])));
     }
     case 'restart': {

@@ -3,13 +3,14 @@ import type { ServerConfig } from '@mcp-fleet/config';
 
 export interface ServerHealth {
   state: string;
+  replica?: string;
   sessions?: number;
   children?: number;
   lastChildError?: { message: string } | null;
 }
 
 /** A sidecar's /health, or undefined when it does not answer within `timeoutMs`. */
-export async function fetchHealth(server: ServerConfig, timeoutMs = 1_000): Promise<ServerHealth | undefined> {
+export async function fetchHealth(server: Pick<ServerConfig, 'host' | 'port'>, timeoutMs = 1_000): Promise<ServerHealth | undefined> {
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   try {
     const response = await fetch(`http://${host}:${server.port}/health`, { signal: AbortSignal.timeout(timeoutMs) });

@@ -2,7 +2,7 @@
 // One server's sidecar process, as pm2 runs it:
 //   node packages/sidecar/src/main.ts --config fleet.json --server NAME [--replica N]
 import { parseArgs } from 'node:util';
-import { formatProblems, loadConfig, replicaPort } from '@mcp-fleet/config';
+import { formatProblems, loadConfig, replicaAddress, replicaPort } from '@mcp-fleet/config';
 import { closeOnSignals } from '@mcp-fleet/bridge';
 import { buildSidecar, drainSidecar } from './build-sidecar.ts';
 import { BufferedLogStream } from './buffered-log-stream.ts';
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     throw new Error(`--replica must be 0..${server.replicas - 1} (mcpServers.${server.name}.replicas is ${server.replicas}), got ${JSON.stringify(values.replica)}`);
   }
   const port = replicaPort(server, replica);
+  // On several machines a replica listens on its fleet.hosts address, where Caddy and `status` reach it.
+  const host = replicaAddress(loaded.config, server, replica);
   // One write per 100 ms instead of one per line: the audit line of every tools/call stays cheap.
   const logStream = new BufferedLogStream({ fd: 1 });
   const app = await buildSidecar({
@@ -37,10 +39,10 @@ async function main(): Promise<void> {
   // pm2 stop/restart: drain first (no new sessions, calls in flight finish), up to killTimeout.
   closeOnSignals(app, () => drainSidecar(app, server.killTimeoutMs));
   try {
-    await app.listen({ host: server.host, port });
+    await app.listen({ host, port });
   } catch (error) {
     await app.close();
-    throw new Error(`mcpServers.${server.name}: cannot listen on ${server.host}:${port}: ${(error as Error).message}`);
+    throw new Error(`mcpServers.${server.name}: cannot listen on ${host}:${port}: ${(error as Error).message}`);
   }
   app.log.info({ url: `${server.publicUrl}/mcp`, replica: `r${replica}`, port }, 'serving');
 }
