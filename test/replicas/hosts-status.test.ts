@@ -1,10 +1,8 @@
-// Replicas spread over two "machines" (127.0.0.1 and 127.0.0.2, both loopback on Linux):
-// each sidecar listens on its fleet.hosts address, and `mcp-fleet status --json` asks every
-// replica's /health over the network, one row per server with a replicas array.
+// Two "machines" on one box: host a (127.0.0.1) and host b (127.0.0.2, also loopback on Linux),
+// each with its own pm2 (PM2_HOME) running `mcp-fleet up --host NAME`, sharing one real Redis.
+// `status --json` from a third place sees every replica over the network; when host b's pm2
+// goes down, its replica shows unreachable and host a's stays ok.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,19 +14,18 @@ import { runFleetCli } from '../support/fleet-cli.ts';
 import { freePort } from '../support/free-port.ts';
 import { waitFor } from '../support/processes.ts';
 
-const SIDECAR = fileURLToPath(new URL('../../packages/sidecar/src/main.ts', import.meta.url));
 const PROBE = fileURLToPath(new URL('../fixtures/probe-server.ts', import.meta.url));
 
-interface ReplicaRow { id: string; host: string | null; address: string; port: number; health: string | null; sessions: number | null }
-interface Row { name: string; health: string | null; sessions: number | null; replicas: ReplicaRow[] }
+interface ReplicaRow { replica: string; host: string; address: string; port: number; state: string; health: string | null; sessions: number | null }
+interface Row { name: string; sessions: number | null; replicas: ReplicaRow[] }
 
 const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-hosts-'));
-const env = { PM2_HOME: join(dir, 'pm2'), MCP_FLEET_CONFIG: join(dir, 'fleet.json') };
-const sidecars: ChildProcess[] = [];
+const config = join(dir, 'fleet.json');
+const on = (machine: string) => ({ PM2_HOME: join(dir, `pm2-${machine}`), MCP_FLEET_CONFIG: config });
 let redis: RedisServer;
 let port: number;
 
-async function healthy(address: string, at: number): Promise<true | undefined> {
+async function answers(address: string, at: number): Promise<true | undefined> {
   try {
     return (await fetch(`http://${address}:${at}/health`)).ok ? true : undefined;
   } catch {
@@ -37,7 +34,7 @@ async function healthy(address: string, at: number): Promise<true | undefined> {
 }
 
 async function statusRow(): Promise<Row> {
-  const result = await runFleetCli(['status', '--json'], env);
+  const result = await runFleetCli(['status', '--json'], on('observer'));
   assert.equal(result.code, 0, result.stderr);
   const rows = JSON.parse(result.stdout) as Row[];
   assert.equal(rows.length, 1);
@@ -46,49 +43,44 @@ async function statusRow(): Promise<Row> {
 
 before(async () => {
   redis = await startRedisServer();
-  // Replica 1 listens on port + 1000: find a base whose neighbour is free too.
+  // Replica 1 listens on port + 1000.
   port = await waitFor(async () => {
     const candidate = await freePort();
     return candidate + 1000 <= 65535 ? candidate : undefined;
-  }, { timeoutMs: 5_000, what: 'a free port pair' });
-  writeFileSync(env.MCP_FLEET_CONFIG, JSON.stringify({
-    fleet: { stateDir: join(dir, 'state'), storage: { kind: 'redis', url: redis.url }, hosts: { a: '127.0.0.1', b: '127.0.0.2' } },
+  }, { timeoutMs: 5_000, what: 'a port with room for replica 1' });
+  writeFileSync(config, JSON.stringify({
+    fleet: { stateDir: join(dir, 'state'), storage: { kind: 'redis', url: redis.url }, hosts: { a: { address: '127.0.0.1' }, b: { address: '127.0.0.2' } } },
     mcpServers: { alpha: { command: process.execPath, args: [PROBE, `hosts-${process.pid}`, 'alpha'], port, replicas: 2, hosts: ['a', 'b'], allow: { anyone: true } } },
   }));
-  for (const replica of [0, 1]) {
-    sidecars.push(spawn(process.execPath, [SIDECAR, '--config', env.MCP_FLEET_CONFIG, '--server', 'alpha', '--replica', String(replica)], { stdio: 'ignore' }));
+  for (const machine of ['a', 'b']) {
+    const result = await runFleetCli(['up', '--host', machine], on(machine));
+    assert.equal(result.code, 0, result.stderr);
   }
-  await waitFor(() => healthy('127.0.0.1', port), { timeoutMs: 20_000, what: 'replica 0 on host a' });
-  await waitFor(() => healthy('127.0.0.2', port + 1000), { timeoutMs: 20_000, what: 'replica 1 on host b' });
 });
 
 after(async () => {
-  for (const sidecar of sidecars) {
-    if (sidecar.exitCode !== null || sidecar.signalCode !== null) continue;
-    sidecar.kill('SIGKILL');
-    await once(sidecar, 'exit');
-  }
-  await runFleetCli(['down'], env);
+  for (const machine of ['a', 'b', 'observer']) await runFleetCli(['down'], on(machine));
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('each replica listens only on its own machine address; status reports both', async () => {
-  // Replica 1 is on host b only: nothing answers for it on host a's address.
-  assert.equal(await healthy('127.0.0.1', port + 1000), undefined);
+test('up --host starts only that host\'s replica, on its address; status sees both over the network', async () => {
+  await waitFor(() => answers('127.0.0.1', port), { timeoutMs: 20_000, what: 'replica r0 on host a' });
+  await waitFor(() => answers('127.0.0.2', port + 1000), { timeoutMs: 20_000, what: 'replica r1 on host b' });
+  // Each listens on its own machine's address only.
+  assert.equal(await answers('127.0.0.1', port + 1000), undefined);
+  assert.equal(await answers('127.0.0.2', port), undefined);
   const row = await statusRow();
-  assert.equal(row.health, '2/2 ok');
   assert.equal(row.sessions, 0);
-  assert.deepEqual(row.replicas.map((replica) => [replica.id, replica.host, replica.address, replica.port, replica.health]), [
-    ['r0', 'a', '127.0.0.1', port, 'ok'],
-    ['r1', 'b', '127.0.0.2', port + 1000, 'ok'],
+  assert.deepEqual(row.replicas.map((replica) => [replica.replica, replica.host, replica.address, replica.port, replica.state, replica.health]), [
+    ['r0', 'a', '127.0.0.1', port, 'online', 'ok'],
+    ['r1', 'b', '127.0.0.2', port + 1000, 'online', 'ok'],
   ]);
 });
 
-test('a machine gone: status shows its replica down, the other still ok', async () => {
-  sidecars[1].kill('SIGKILL');
-  await once(sidecars[1], 'exit');
+test('host b gone: status shows its replica unreachable, host a\'s still ok', async () => {
+  const down = await runFleetCli(['down'], on('b'));
+  assert.equal(down.code, 0, down.stderr);
   const row = await statusRow();
-  assert.equal(row.health, '1/2 ok');
-  assert.deepEqual(row.replicas.map((replica) => [replica.id, replica.health]), [['r0', 'ok'], ['r1', null]]);
+  assert.deepEqual(row.replicas.map((replica) => [replica.replica, replica.state, replica.health]), [['r0', 'online', 'ok'], ['r1', 'unreachable', null]]);
 });

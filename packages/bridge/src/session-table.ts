@@ -49,6 +49,14 @@ export class SessionTable {
     return total;
   }
 
+  /** Ends every session with no request in flight (a draining replica); returns how many sessions remain. */
+  endQuiet(reason: string): number {
+    for (const session of this.#sessions.values()) {
+      if (session.inFlight === 0) void session.end(reason);
+    }
+    return [...this.#sessions.values()].filter((session) => !session.ended).length;
+  }
+
   open(identity: Identity, transport: SessionTransport, protocolVersion: string): Session {
     if (this.#sessions.size >= this.#maxSessions) throw errors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(this.#maxSessions));
     const id = `${this.#replicaId}.${randomUUID()}`;

@@ -195,18 +195,19 @@ export class StdioBridge implements BridgeContext {
   }
 
   /**
-   * Drains before a stop: /health says `accepting: false` at once (the sidecar answers it
-   * with 503, so the proxy's health check sends new sessions elsewhere), sessions keep being
-   * served; resolves once `noticeMs` has passed and no request is in flight, or after `graceMs`.
+   * Drains before a stop: /health says `accepting: false` at once (the proxy's health check
+   * for new sessions then sends them elsewhere), sessions keep being served. After
+   * `noticeMs`, each session is ended as soon as it has no request in flight (its client gets
+   * 404 and initializes again, on another replica); resolves when none is left, or after `graceMs`.
    */
-  async drain(options: { noticeMs: number; graceMs: number }): Promise<{ inFlight: number }> {
+  async drain(options: { noticeMs: number; graceMs: number }): Promise<{ sessions: number }> {
     this.#draining = true;
     const started = Date.now();
     for (;;) {
       const elapsed = Date.now() - started;
-      const inFlight = this.#sessions.inFlight;
-      if ((elapsed >= options.noticeMs && inFlight === 0) || elapsed >= options.graceMs) return { inFlight };
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const sessions = elapsed >= options.noticeMs ? this.#sessions.endQuiet('this replica is restarting: initialize again') : this.#sessions.size;
+      if ((elapsed >= options.noticeMs && sessions === 0) || elapsed >= options.graceMs) return { sessions };
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 

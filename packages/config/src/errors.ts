@@ -39,7 +39,7 @@ export const ConfigErrorCode = {
   FLEET_ERR_CONFIG_TLS_DNS: "FLEET_ERR_CONFIG_TLS_DNS",
   /** A server has `replicas` > 1 but the fleet's storage cannot be shared between replicas. */
   FLEET_ERR_CONFIG_REPLICAS_STORAGE: "FLEET_ERR_CONFIG_REPLICAS_STORAGE",
-  /** A server's `hosts` names a machine that fleet.hosts does not list. */
+  /** A server's `hosts` names a host not in `fleet.hosts`, twice, or more hosts than replicas. */
   FLEET_ERR_CONFIG_UNKNOWN_HOST: "FLEET_ERR_CONFIG_UNKNOWN_HOST",
   /** `fleet.publicUrl` is not a usable URL template. */
   FLEET_ERR_CONFIG_PUBLIC_URL: "FLEET_ERR_CONFIG_PUBLIC_URL",

@@ -4,7 +4,7 @@ export { parseConfig } from "./parse.ts";
 export { formatProblems } from "./format-problems.ts";
 export { ConfigError, ConfigErrorCode } from "./errors.ts";
 export type { ConfigErrorOptions, ConfigProblem } from "./errors.ts";
-export { REPLICA_PORT_STRIDE, replicaAddress, replicaHostName, replicaId, replicaNumbers, replicaOfSessionId, replicaPort } from "./replicas.ts";
+export { REPLICA_PORT_STRIDE, replicaAddress, replicaHost, replicaId, replicaNumbers, replicaOfSessionId, replicaPort } from "./replicas.ts";
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, defaults } from "./defaults.ts";
 export type {
   AllowList,
@@ -14,6 +14,7 @@ export type {
   FleetConfig,
   GithubProviderConfig,
   GoogleProviderConfig,
+  HostConfig,
   Isolation,
   LogLevel,
   MetricsConfig,

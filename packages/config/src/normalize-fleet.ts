@@ -3,15 +3,16 @@ import type { Context } from "./context.ts";
 import { report } from "./context.ts";
 import { defaults } from "./defaults.ts";
 import { describeValue } from "./describe-value.ts";
+import { readFields } from "./fields.ts";
 import type { Fields } from "./fields.ts";
 import * as formats from "./formats.ts";
 import { AUTH_KEYS, normalizeAuth } from "./normalize-auth.ts";
 import { omitUndefined } from "./omit-undefined.ts";
-import type { FleetConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from "./types.ts";
+import type { FleetConfig, HostConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from "./types.ts";
 
 export const FLEET_KEYS = [
-  "domain", "publicUrl", "host", "basePort", "stateDir", "trustedProxies",
-  "auth", "storage", "tls", "metrics", "logLevel", "hosts",
+  "domain", "publicUrl", "host", "hosts", "basePort", "stateDir", "trustedProxies",
+  "auth", "storage", "tls", "metrics", "logLevel",
 ];
 const TLS_MODES: readonly TlsMode[] = ["on_demand", "dns", "internal", "off"];
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -62,30 +63,23 @@ function readTls(f: Fields): TlsConfig {
   });
 }
 
+/** `fleet.hosts`: { "a": { "address": "10.0.0.2" } }; names are DNS labels (they name pm2 hosts in output). */
+function readHosts(hosts: Fields, ctx: Context): Record<string, HostConfig> {
+  return Object.fromEntries(hosts.entries().map(([name, value]): [string, HostConfig] => {
+    const path = hosts.at(name);
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
+      report(ctx, path, "FLEET_ERR_CONFIG_BAD_VALUE", `expected a host name of lowercase letters, digits and dashes, got ${JSON.stringify(name)}`);
+    }
+    const host = readFields(value, path, ctx, ["address"]);
+    return [name, { address: host.string("address", { required: true, format: formats.listenHost }) ?? "" }];
+  }));
+}
+
 function publicUrlTemplate(f: Fields, domain: string | undefined): string {
   const given = f.string("publicUrl", { format: formats.nonEmpty });
   if (given !== undefined) return given;
   if (domain !== undefined) return defaults.fleet.publicUrlWithDomain.replace("{domain}", domain);
   return defaults.fleet.publicUrlLocal;
-}
-
-/**
- * fleet.hosts: machine name -> the address the other machines (and Caddy) reach it on.
- * Names are DNS labels so they can be typed after `mcp-fleet up --host`.
- */
-function readHosts(f: Fields, ctx: Context): Record<string, string> {
-  const hosts = f.object("hosts", "any");
-  const result: Record<string, string> = {};
-  if (!hosts.valid) return result;
-  for (const [name] of hosts.entries()) {
-    if (!formats.serverName.test(name)) {
-      report(ctx, hosts.at(name), "FLEET_ERR_CONFIG_BAD_VALUE", `expected a host name that is ${formats.serverName.expected}, got ${JSON.stringify(name)}`);
-      continue;
-    }
-    const address = hosts.string(name, { required: true, format: formats.listenHost });
-    if (address !== undefined) result[name] = address;
-  }
-  return result;
 }
 
 /** The `fleet` object with defaults filled in; stateDir resolves against the config file's directory. */
@@ -100,12 +94,12 @@ export function normalizeFleet(f: Fields, configFile: string, ctx: Context): Fle
     basePort: f.integer("basePort", { min: 1, max: 65535 }) ?? defaults.fleet.basePort,
     stateDir: resolve(configDir, f.string("stateDir", { format: formats.nonEmpty }) ?? defaults.fleet.stateDir),
     trustedProxies: f.strings("trustedProxies", { format: formats.ipOrCidr }) ?? [...defaults.fleet.trustedProxies],
+    hosts: readHosts(f.object("hosts", "any"), ctx),
     publicUrlTemplate: publicUrlTemplate(f, domain),
     auth: normalizeAuth(f.object("auth", AUTH_KEYS), ctx),
     storage: readStorage(f.object("storage", STORAGE_KEYS), ctx),
     tls: readTls(f.object("tls", ["mode", "dnsProvider"])),
     metrics: { public: f.object("metrics", ["public"]).boolean("public") ?? defaults.fleet.metrics.public },
     logLevel: f.oneOf("logLevel", LOG_LEVELS) ?? (defaults.fleet.logLevel as LogLevel),
-    hosts: f.has("hosts") ? readHosts(f, ctx) : {},
   });
 }

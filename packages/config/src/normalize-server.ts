@@ -90,7 +90,7 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     publicUrl: resolvePublicUrl(fleet.publicUrlTemplate, name, port),
     isolation: f.oneOf("isolation", ISOLATIONS) ?? d.isolation,
     replicas: f.integer("replicas", { min: 1, max: MAX_REPLICAS }) ?? d.replicas,
-    hosts: f.strings("hosts", { format: formats.serverName }) ?? [],
+    hosts: f.strings("hosts", { format: formats.nonEmpty }) ?? [],
     warmSpares: f.integer("warmSpares", { min: 0 }) ?? d.warmSpares,
     maxSessions: f.integer("maxSessions", { min: 1 }) ?? d.maxSessions,
     sessionIdleTimeoutMs: f.duration("sessionIdleTimeout") ?? ms(d.sessionIdleTimeout),

@@ -1,4 +1,4 @@
-import type { FleetConfig, ServerConfig } from "./types.ts";
+import type { ServerConfig } from "./types.ts";
 
 /**
  * Replica r of a server listens on `port + r * REPLICA_PORT_STRIDE`: replica 0 keeps the
@@ -23,18 +23,18 @@ export function replicaPort(server: Pick<ServerConfig, "port">, replica: number)
   return server.port + replica * REPLICA_PORT_STRIDE;
 }
 
-/** 0..replicas-1. */
-export function replicaNumbers(server: Pick<ServerConfig, "replicas">): number[] {
-  return Array.from({ length: server.replicas }, (_, replica) => replica);
-}
-
-/** The fleet.hosts name replica `replica` runs on (round-robin over the server's hosts), or undefined on one machine. */
-export function replicaHostName(server: Pick<ServerConfig, "hosts">, replica: number): string | undefined {
+/** The fleet.hosts name replica `replica` runs on (spread round-robin), or undefined: this machine. */
+export function replicaHost(server: Pick<ServerConfig, "hosts">, replica: number): string | undefined {
   return server.hosts.length === 0 ? undefined : server.hosts[replica % server.hosts.length];
 }
 
-/** The address replica `replica` listens on and is reached at: its host's address, else the server's own host. */
-export function replicaAddress(config: Pick<FleetConfig, "hosts">, server: Pick<ServerConfig, "hosts" | "host">, replica: number): string {
-  const name = replicaHostName(server, replica);
-  return (name !== undefined ? config.hosts[name] : undefined) ?? server.host;
+/** The address replica `replica` listens on: its host's address, or the fleet's listen host. */
+export function replicaAddress(config: { readonly hosts: Readonly<Record<string, { readonly address: string }>> }, server: Pick<ServerConfig, "hosts" | "host">, replica: number): string {
+  const host = replicaHost(server, replica);
+  return host === undefined ? server.host : config.hosts[host]?.address ?? server.host;
+}
+
+/** 0..replicas-1. */
+export function replicaNumbers(server: Pick<ServerConfig, "replicas">): number[] {
+  return Array.from({ length: server.replicas }, (_, replica) => replica);
 }

@@ -130,20 +130,26 @@ export function checkReplicasStorage({ config, ctx }: RuleInput): void {
   }
 }
 
-/** Run in order after normalization; each one checks one thing across the whole config. */
-/** A server's `hosts` may only name machines listed in fleet.hosts: a typo would leave replicas nowhere. */
+/** A server's hosts are names from fleet.hosts, each once, and no more than its replicas (each host runs at least one). */
 export function checkServerHosts({ config, ctx }: RuleInput): void {
   const known = Object.keys(config.hosts);
   for (const server of config.servers) {
     server.hosts.forEach((name, index) => {
-      if (Object.hasOwn(config.hosts, name)) return;
-      const listed = known.length === 0 ? 'fleet.hosts is empty' : `fleet.hosts has ${known.map((host) => JSON.stringify(host)).join(", ")}`;
-      const message = `expected a machine named in fleet.hosts, got ${JSON.stringify(name)} (${listed}); add it: "fleet": { "hosts": { "${name}": "10.0.0.2" } }`;
-      report(ctx, joinPath(serverPath(server, "hosts"), index), "FLEET_ERR_CONFIG_UNKNOWN_HOST", message);
+      const path = joinPath(serverPath(server, "hosts"), String(index));
+      if (!known.includes(name)) {
+        const expected = known.length === 0 ? 'a host defined in "fleet": { "hosts": { "NAME": { "address": "10.0.0.2" } } }' : `one of ${known.map((host) => JSON.stringify(host)).join(", ")} (fleet.hosts)`;
+        report(ctx, path, "FLEET_ERR_CONFIG_UNKNOWN_HOST", `expected ${expected}, got ${JSON.stringify(name)}`);
+      } else if (server.hosts.indexOf(name) !== index) {
+        report(ctx, path, "FLEET_ERR_CONFIG_UNKNOWN_HOST", `host ${JSON.stringify(name)} is listed twice; replicas are spread over distinct hosts`);
+      }
     });
+    if (server.hosts.length > server.replicas) {
+      report(ctx, serverPath(server, "hosts"), "FLEET_ERR_CONFIG_UNKNOWN_HOST", `expected at most ${server.replicas} host(s), one per replica ("replicas": ${server.replicas}), got ${server.hosts.length}`);
+    }
   }
 }
 
+/** Run in order after normalization; each one checks one thing across the whole config. */
 export const rules: readonly Rule[] = [
   checkPortRange,
   checkPortConflicts,

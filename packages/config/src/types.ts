@@ -90,7 +90,7 @@ export type ServerConfig = {
   readonly isolation: Isolation;
   /** Interchangeable sidecar processes serving this server (1..16); more than 1 needs Redis storage. */
   readonly replicas: number;
-  /** Names from fleet.hosts the replicas are spread over, round-robin (replica r on hosts[r % length]); empty: this machine. */
+  /** Names from fleet.hosts the replicas are spread over (replica r on hosts[r % length]); empty: this machine. */
   readonly hosts: readonly string[];
   readonly warmSpares: number;
   readonly maxSessions: number;
@@ -106,6 +106,12 @@ export type ServerConfig = {
   readonly disabled: boolean;
 };
 
+/** A machine of the fleet, by name in `fleet.hosts`. */
+export type HostConfig = {
+  /** Where its sidecars listen and where Caddy and `status` reach them. */
+  readonly address: string;
+};
+
 export type FleetConfig = {
   /** Absolute path of the config file. */
   readonly configFile: string;
@@ -116,6 +122,8 @@ export type FleetConfig = {
   /** Absolute. */
   readonly stateDir: string;
   readonly trustedProxies: readonly string[];
+  /** Named machines (`fleet.hosts`); empty: everything runs on this one. */
+  readonly hosts: Readonly<Record<string, HostConfig>>;
   /** The URL template with {name} and/or {port}. */
   readonly publicUrlTemplate: string;
   readonly auth: AuthConfig;
@@ -123,8 +131,6 @@ export type FleetConfig = {
   readonly tls: TlsConfig;
   readonly metrics: MetricsConfig;
   readonly logLevel: LogLevel;
-  /** Machine name -> address its replicas listen on and are dialled at; empty on one machine. */
-  readonly hosts: Readonly<Record<string, string>>;
   readonly servers: readonly ServerConfig[];
 };
 

@@ -97,11 +97,11 @@ test("the result is deeply frozen", () => {
 });
 
 test("an unknown key is a problem with a did-you-mean suggestion", () => {
-  const { config, problems } = parseConfig(minimalConfig({ hots: "0.0.0.0" }, { comand: "x" }), { env: {} });
+  const { config, problems } = parseConfig(minimalConfig({ hst: "0.0.0.0" }, { comand: "x" }), { env: {} });
   assert.equal(config, undefined);
   const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
-  assert.equal(byPath["fleet.hots"].message, 'unknown key "hots"; did you mean "hosts"?');
-  assert.equal(byPath["fleet.hots"].code, "FLEET_ERR_CONFIG_UNKNOWN_KEY");
+  assert.equal(byPath["fleet.hst"].message, 'unknown key "hst"; did you mean "host"?');
+  assert.equal(byPath["fleet.hst"].code, "FLEET_ERR_CONFIG_UNKNOWN_KEY");
   assert.match(byPath["mcpServers.alpha.comand"].message, /did you mean "command"\?/);
   const far = parseConfig(minimalConfig({ zzzzzz: 1 }), { env: {} });
   assert.match(far.problems[0].message, /^unknown key "zzzzzz"; expected one of: domain, publicUrl, host/);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseConfig, replicaAddress, replicaHostName } from "../src/index.ts";
+import { parseConfig } from "../src/index.ts";
 import { minimalConfig } from "./full-config.ts";
 
 const parse = (raw: unknown) => parseConfig(raw, { env: {} });
@@ -169,19 +169,19 @@ test("replica r listens on port + r × 1000; a replica port taken by another ser
   assert.deepEqual(codes(fine), []);
 });
 
-test("a server's hosts name machines of fleet.hosts; replicas are spread over them round-robin", () => {
-  const storage = { kind: "redis", url: "redis://10.0.0.1:6379" };
-  const hosts = { a: "10.0.0.2", b: "10.0.0.3" };
-  const good = { fleet: { storage, hosts }, mcpServers: { x: { command: "x", replicas: 3, hosts: ["a", "b"] }, y: { command: "y" } } };
+test("fleet.hosts and a server's hosts: unknown or repeated names and more hosts than replicas are refused at their paths", () => {
+  const storage = { kind: "redis", url: "redis://127.0.0.1:6379" };
+  const hosts = { a: { address: "10.0.0.2" }, b: { address: "10.0.0.3" } };
+  const good = { fleet: { storage, hosts }, mcpServers: { s: { command: "x", replicas: 3, hosts: ["a", "b"] } } };
   assert.deepEqual(codes(good), []);
-  const config = parse(good).config!;
-  const [x, y] = config.servers;
-  assert.deepEqual([0, 1, 2].map((r) => replicaHostName(x, r)), ["a", "b", "a"]);
-  assert.deepEqual([0, 1, 2].map((r) => replicaAddress(config, x, r)), ["10.0.0.2", "10.0.0.3", "10.0.0.2"]);
-  assert.equal(replicaHostName(y, 0), undefined);
-  assert.equal(replicaAddress(config, y, 0), y.host);
-  const typo = { fleet: { storage, hosts }, mcpServers: { x: { command: "x", replicas: 2, hosts: ["a", "c"] } } };
-  assert.deepEqual(codes(typo), [["mcpServers.x.hosts[1]", "FLEET_ERR_CONFIG_UNKNOWN_HOST"]]);
-  const badAddress = { fleet: { storage, hosts: { a: "not an address" } }, mcpServers: { x: { command: "x" } } };
-  assert.deepEqual(codes(badAddress), [["fleet.hosts.a", "FLEET_ERR_CONFIG_BAD_VALUE"]]);
+  assert.deepEqual(parse(good).config?.hosts, hosts);
+  assert.deepEqual(parse(good).config?.servers[0].hosts, ["a", "b"]);
+  const bad = { fleet: { storage, hosts }, mcpServers: { s: { command: "x", replicas: 2, hosts: ["a", "c", "a"] } } };
+  assert.deepEqual(codes(bad), [
+    ["mcpServers.s.hosts.1", "FLEET_ERR_CONFIG_UNKNOWN_HOST"],
+    ["mcpServers.s.hosts.2", "FLEET_ERR_CONFIG_UNKNOWN_HOST"],
+    ["mcpServers.s.hosts", "FLEET_ERR_CONFIG_UNKNOWN_HOST"],
+  ]);
+  const noAddress = { fleet: { storage, hosts: { a: {} } }, mcpServers: { s: { command: "x" } } };
+  assert.deepEqual(codes(noAddress).map(([path]) => path), ["fleet.hosts.a.address"]);
 });

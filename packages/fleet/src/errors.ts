@@ -26,6 +26,8 @@ export const errors = {
   FLEET_ERR_USAGE: defineError('FLEET_ERR_USAGE', 1, (message) => message),
   FLEET_ERR_UNKNOWN_SERVER: defineError('FLEET_ERR_UNKNOWN_SERVER', 1,
     (name, valid) => `there is no server named "${name}" in the config; valid names: ${valid}`),
+  FLEET_ERR_UNKNOWN_HOST: defineError('FLEET_ERR_UNKNOWN_HOST', 1,
+    (name, valid) => `there is no host named "${name}" in fleet.hosts; valid names: ${valid || '(none: add "fleet": { "hosts": { "NAME": { "address": "10.0.0.2" } } })'}`),
   FLEET_ERR_ROTATE_KEYS: defineError('FLEET_ERR_ROTATE_KEYS', 2,
     (server, code, detail) => `the signing keys of "${server}" were not rotated (${code}): ${detail}`),
   FLEET_ERR_PM2: defineError('FLEET_ERR_PM2', 2, (action, detail) => `pm2 could not ${action}: ${detail}`),

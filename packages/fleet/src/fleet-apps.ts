@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { ASK_MAIN } from './caddy/index.ts';
+import { placedReplicas } from './replica-placement.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -16,7 +17,7 @@ export const APP_PREFIX = 'mcp-';
 export const ASK_APP = `${APP_PREFIX}fleet:ask`;
 
 
-/** Room above a server's killTimeout for the sidecar to stop its sessions before pm2 kills it. */
+/** Room above a server's drain (up to killTimeout) and child stop (killTimeout) before pm2 kills the sidecar. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 export interface Pm2App {
@@ -38,12 +39,21 @@ export interface Pm2App {
   min_uptime: number;
 }
 
-export function appName(server: ServerConfig): string {
-  return `${APP_PREFIX}${server.name}`;
+/**
+ * Replica 0 is `mcp-NAME` (the name a one-replica fleet always had), replica N `mcp-NAME.rN`:
+ * server names are DNS labels, so the dot cannot be part of one.
+ */
+export function appName(server: ServerConfig, replica = 0): string {
+  return `${APP_PREFIX}${replicaLabel(server, replica)}`;
 }
 
-export function logFile(config: FleetConfig, server: ServerConfig): string {
-  return join(config.stateDir, 'logs', `${server.name}.log`);
+/** NAME for replica 0, NAME.rN for the others: in pm2, log file names and command output. */
+export function replicaLabel(server: ServerConfig, replica: number): string {
+  return replica === 0 ? server.name : `${server.name}.r${replica}`;
+}
+
+export function logFile(config: FleetConfig, server: ServerConfig, replica = 0): string {
+  return join(config.stateDir, 'logs', `${replicaLabel(server, replica)}.log`);
 }
 
 /**
@@ -67,13 +77,15 @@ function supervised(log: string) {
     merge_logs: true,
     log_date_format: 'YYYY-MM-DDTHH:mm:ss.SSSZ',
     autorestart: true,
-    treekill: true,
+    // Not the whole tree: on stop/restart the sidecar drains first, and its children must keep
+    // answering the calls in flight; it stops them itself (TERM, then KILL) when it closes.
+    treekill: false,
     min_uptime: 2_000,
   };
 }
 
-/** The pm2 app of one server's sidecar. */
-export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App {
+/** The pm2 app of one replica of a server's sidecar. */
+export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env, replica = 0): Pm2App {
   const env: Record<string, string> = {};
   // The sidecar expands ${VAR} in the config itself: it must see the environment `up` was run in,
   // not the one the pm2 daemon happened to start with.
@@ -81,15 +93,15 @@ export function sidecarApp(config: FleetConfig, server: ServerConfig, environmen
   env.MCP_FLEET_CONFIG = config.configFile;
   env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
   return {
-    name: appName(server),
+    name: appName(server, replica),
     script: SIDECAR_MAIN,
     interpreter: process.execPath,
-    args: ['--config', config.configFile, '--server', server.name],
+    args: ['--config', config.configFile, '--server', server.name, '--replica', String(replica)],
     cwd: config.configDir,
     env,
-    kill_timeout: server.killTimeoutMs + SHUTDOWN_MARGIN_MS,
+    kill_timeout: 2 * server.killTimeoutMs + SHUTDOWN_MARGIN_MS,
     max_memory_restart: server.maxMemory,
-    ...supervised(logFile(config, server)),
+    ...supervised(logFile(config, server, replica)),
   };
 }
 
@@ -114,9 +126,9 @@ export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = pro
   };
 }
 
-/** Every app the fleet runs: one sidecar per enabled server, and the ask endpoint when needed. */
-export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Pm2App[] {
-  const sidecars = config.servers.filter((server) => !server.disabled).map((server) => sidecarApp(config, server, environment));
+/** Every app this machine runs (see placedReplicas): one sidecar per replica placed here, and the ask endpoint when needed. */
+export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string): Pm2App[] {
+  const sidecars = placedReplicas(config, host).map(({ server, replica }) => sidecarApp(config, server, environment, replica));
   const ask = askApp(config, environment);
   return ask ? [...sidecars, ask] : sidecars;
 }

@@ -13,9 +13,9 @@ import { formatTable } from './text-table.ts';
 const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
 
   validate              check the config; every error names its JSON path
-  up [--foreground]     start or reconcile the fleet under pm2
-  status [--json]       name, URL, port, pid, state, restarts, memory, sessions, every replica's /health
-  restart NAME          restart one server's sidecar (others untouched)
+  up [--foreground] [--host H]  start or reconcile the fleet under pm2 (--host: the replicas placed on fleet.hosts H)
+  status [--json]       name, URL, port, pid, state, restarts, memory, sessions
+  restart NAME          restart one server's replicas one at a time, each drained first (others untouched)
   logs NAME [--lines N] that sidecar's log
   down                  stop every sidecar and child
   caddyfile             print the Caddyfile for the fleet
@@ -50,6 +50,8 @@ async function run(argv: string[]): Promise<void> {
     options: {
       config: { type: 'string', short: 'c' },
       foreground: { type: 'boolean', default: false },
+      // up: the fleet.hosts machine this is; its pm2 runs exactly the replicas placed there.
+      host: { type: 'string' },
       json: { type: 'boolean', default: false },
       lines: { type: 'string', default: '100' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -67,7 +69,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'up': {
       const { up, upForeground } = await import('./commands/up.ts');
-      if (!values.foreground) return printReconcile(await up(config()));
+      if (!values.foreground) return printReconcile(await up(config(), values.host));
       return upForeground(config(), {
         onStarted: printReconcile,
         onLog: (app, line) => print(`${app} | ${line}`),
@@ -77,13 +79,13 @@ async function run(argv: string[]): Promise<void> {
       const { status } = await import('./commands/status.ts');
       const rows = await status(config());
       if (values.json) return print(JSON.stringify(rows, null, 2));
-      return print(formatTable(['NAME', 'URL', 'PORT', 'PID', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'MEMORY', 'SESSIONS', 'REPLICAS'], rows.map((row) => [
-        row.name, row.url, String(row.port), String(row.pid ?? '-'), row.state, row.health ?? '-', String(row.restarts),
-        row.uptimeSeconds === null ? '-' : `${row.uptimeSeconds}s`,
-        row.memoryBytes === null ? '-' : `${Math.round(row.memoryBytes / 1024 / 1024)} MB`,
-        String(row.sessions ?? '-'),
-        row.replicas.map((replica) => `${replica.id}@${replica.host ?? replica.address} ${replica.health ?? 'down'}`).join(', '),
-      ])));
+      // One line per replica; a server with several replicas names each one NAME.rN.
+      return print(formatTable(['NAME', 'URL', 'PORT', 'PID', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'MEMORY', 'SESSIONS'], rows.flatMap((row) => row.replicas.map((replica) => [
+        row.replicas.length > 1 ? `${row.name}.${replica.replica}` : row.name, row.url, String(replica.port), String(replica.pid ?? '-'), replica.state, replica.health ?? '-', String(replica.restarts),
+        replica.uptimeSeconds === null ? '-' : `${replica.uptimeSeconds}s`,
+        replica.memoryBytes === null ? '-' : `${Math.round(replica.memoryBytes / 1024 / 1024)} MB`,
+        String(replica.sessions ?? '-'),
+      ]))));
     }
     case 'restart': {
       const { restart } = await import('./commands/manage.ts');

@@ -1,6 +1,8 @@
-import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
-import { APP_PREFIX, askApp, appName, sidecarApp } from './fleet-apps.ts';
+import type { FleetConfig } from '@mcp-fleet/config';
+import { APP_PREFIX, askApp, appName, replicaLabel, sidecarApp } from './fleet-apps.ts';
 import type { Pm2Connection } from './pm2-connection.ts';
+import { placedReplicas } from './replica-placement.ts';
+import type { PlacedReplica } from './replica-placement.ts';
 import { portTaken, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
 
@@ -9,7 +11,7 @@ export interface ReconcileResult {
   restarted: string[];
   stopped: string[];
   unchanged: string[];
-  /** Servers that did not come up, with why (port taken, the sidecar's last log line). */
+  /** Servers (NAME, or NAME.rN for replica N > 0) that did not come up, with why (port taken, the sidecar's last log line). */
   failed: Array<{ server: string; port: number; reason: string }>;
 }
 
@@ -21,12 +23,14 @@ const START_TIMEOUT_MS = 30_000;
  * ones, restarts those whose effective config changed, and leaves the others
  * running with their sessions.
  */
-export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): Promise<ReconcileResult> {
+export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string): Promise<ReconcileResult> {
   const result: ReconcileResult = { started: [], restarted: [], stopped: [], unchanged: [], failed: [] };
   const running = new Map((await pm2.list()).filter((process) => process.name.startsWith(APP_PREFIX)).map((process) => [process.name, process]));
   const wanted = config.servers.filter((server) => !server.disabled);
   const ask = askApp(config, environment);
-  const wantedNames = new Set([...wanted.map(appName), ...(ask ? [ask.name] : [])]);
+  // This pm2 runs the replicas placed on `host` (fleet.hosts), or on no host at all.
+  const replicas = placedReplicas(config, host);
+  const wantedNames = new Set([...replicas.map(({ server, replica }) => appName(server, replica)), ...(ask ? [ask.name] : [])]);
 
   for (const [name] of running) {
     if (wantedNames.has(name)) continue;
@@ -42,28 +46,30 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
     }
   }
 
-  const toWait: ServerConfig[] = [];
-  for (const server of wanted) {
-    const app = sidecarApp(config, server, environment);
+  const toWait: PlacedReplica[] = [];
+  for (const placed of replicas) {
+    const { server, replica, address, port } = placed;
+    const app = sidecarApp(config, server, environment, replica);
+    const label = replicaLabel(server, replica);
     const current = running.get(app.name);
     if (current && current.fingerprint === app.env.MCP_FLEET_FINGERPRINT && current.status === 'online') {
-      result.unchanged.push(server.name);
+      result.unchanged.push(label);
       continue;
     }
     if (current) await pm2.delete(app.name);
-    if (await portTaken(server)) {
-      result.failed.push({ server: server.name, port: server.port, reason: `port ${server.host}:${server.port} is already in use by another program` });
+    if (await portTaken(placed)) {
+      result.failed.push({ server: label, port, reason: `port ${address}:${port} is already in use by another program` });
       continue;
     }
     await pm2.start(app);
-    (current ? result.restarted : result.started).push(server.name);
-    toWait.push(server);
+    (current ? result.restarted : result.started).push(label);
+    toWait.push(placed);
   }
 
-  await Promise.all(toWait.map(async (server) => {
-    if (await waitHealthy(server, START_TIMEOUT_MS)) return;
-    const lines = await lastLogLines(config, server, 5);
-    result.failed.push({ server: server.name, port: server.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
+  await Promise.all(toWait.map(async (placed) => {
+    if (await waitHealthy(placed, START_TIMEOUT_MS)) return;
+    const lines = await lastLogLines(config, placed.server, 5, placed.replica);
+    result.failed.push({ server: replicaLabel(placed.server, placed.replica), port: placed.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
   }));
   return result;
 }

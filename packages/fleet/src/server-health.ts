@@ -1,40 +1,51 @@
 import { createServer } from 'node:net';
-import type { ServerConfig } from '@mcp-fleet/config';
+
+/** Where a sidecar replica answers: see placeReplica. */
+export interface HealthTarget {
+  address: string;
+  port: number;
+}
 
 export interface ServerHealth {
   state: string;
   replica?: string;
+  accepting?: boolean;
   sessions?: number;
   children?: number;
   lastChildError?: { message: string } | null;
 }
 
-/** A sidecar's /health, or undefined when it does not answer within `timeoutMs`. */
-export async function fetchHealth(server: Pick<ServerConfig, 'host' | 'port'>, timeoutMs = 1_000): Promise<ServerHealth | undefined> {
-  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+function origin({ address, port }: HealthTarget): string {
+  // A wildcard listen address is reached on loopback.
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** A replica's /health (reached over the network when it runs on another host), or undefined when it does not answer 2xx within `timeoutMs`. */
+export async function fetchHealth(target: HealthTarget, timeoutMs = 1_000): Promise<ServerHealth | undefined> {
   try {
-    const response = await fetch(`http://${host}:${server.port}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`${origin(target)}/health`, { signal: AbortSignal.timeout(timeoutMs) });
     return response.ok ? await response.json() as ServerHealth : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Waits until the sidecar answers /health; false after `timeoutMs`. */
-export async function waitHealthy(server: ServerConfig, timeoutMs: number): Promise<boolean> {
+/** Waits until the replica answers /health; false after `timeoutMs`. */
+export async function waitHealthy(target: HealthTarget, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await fetchHealth(server, 500)) return true;
+    if (await fetchHealth(target, 500)) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
 }
 
-/** Whether something already listens on the server's host and port. */
-export async function portTaken(server: ServerConfig): Promise<boolean> {
+/** Whether something already listens on the replica's address and port (on this machine). */
+export async function portTaken(target: HealthTarget): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(true));
-    probe.listen({ host: server.host, port: server.port, exclusive: true }, () => probe.close(() => resolve(false)));
+    probe.listen({ host: target.address, port: target.port, exclusive: true }, () => probe.close(() => resolve(false)));
   });
 }

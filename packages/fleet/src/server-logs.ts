@@ -2,9 +2,9 @@ import { open, stat } from 'node:fs/promises';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { logFile } from './fleet-apps.ts';
 
-/** The last `count` lines of a server's log (pm2 writes it under stateDir/logs). */
-export async function lastLogLines(config: FleetConfig, server: ServerConfig, count: number): Promise<string[]> {
-  const file = logFile(config, server);
+/** The last `count` lines of a replica's log (pm2 writes it under stateDir/logs). */
+export async function lastLogLines(config: FleetConfig, server: ServerConfig, count: number, replica = 0): Promise<string[]> {
+  const file = logFile(config, server, replica);
   let size: number;
   try {
     size = (await stat(file)).size;

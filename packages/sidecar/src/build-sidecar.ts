@@ -29,6 +29,8 @@ export interface SidecarOptions {
 
 /** How long a draining replica keeps answering before it may close: Caddy checks /health every second. */
 export const DRAIN_NOTICE_MS = 3_000;
+/** After the drain, how long /health answers 503 before the process closes: two of Caddy's checks. */
+const CLOSE_NOTICE_MS = 2_000;
 
 /** What the composer needs from whatever serves `/mcp`: its health and its gauges. */
 interface McpBackend {
@@ -82,16 +84,22 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   const replica = replicaId(options.replica ?? 0);
   const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica);
   let draining = false;
-  // 503 while draining: the proxy's active health check then sends new sessions to the other replicas.
+  let closing = false;
+  // `accepting: false` while draining: the proxy's health check for new sessions (health_body) then
+  // sends them to the other replicas, while requests of this replica's sessions still reach it.
+  // 503 once drained: the proxy stops sending this replica anything before it closes.
   app.get('/health', async (_request, reply) => {
-    const report = await backend.health();
-    if (draining) reply.code(503);
-    return report;
+    if (closing) reply.code(503);
+    return { ...await backend.health() as object, accepting: !draining };
   });
   drains.set(app, async (graceMs) => {
     draining = true;
-    app.log.info({ replica, graceMs }, 'draining: /health answers 503, waiting for requests in flight');
-    return backend.drain(graceMs);
+    app.log.info({ replica, graceMs }, 'draining: /health says accepting false, waiting for requests in flight');
+    const drained = await backend.drain(graceMs);
+    // Requests still arriving for ended sessions get 404 (initialize again) until the proxy's check sees the 503.
+    closing = true;
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_NOTICE_MS));
+    return drained;
   });
   await app.register(metricsRoute, { metrics, snapshot: () => backend.snapshot(), public: config.metrics.public, trustedProxies: config.trustedProxies });
   return app;

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw new Error(`--replica must be 0..${server.replicas - 1} (mcpServers.${server.name}.replicas is ${server.replicas}), got ${JSON.stringify(values.replica)}`);
   }
   const port = replicaPort(server, replica);
-  // On several machines a replica listens on its fleet.hosts address, where Caddy and `status` reach it.
+  // A replica placed on a host of fleet.hosts listens on that host's address.
   const host = replicaAddress(loaded.config, server, replica);
   // One write per 100 ms instead of one per line: the audit line of every tools/call stays cheap.
   const logStream = new BufferedLogStream({ fd: 1 });

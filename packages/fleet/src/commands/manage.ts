@@ -1,9 +1,14 @@
+import { replicaNumbers } from '@mcp-fleet/config';
+import { placeReplica } from '../replica-placement.ts';
 import type { FleetConfig } from '@mcp-fleet/config';
 import { APP_PREFIX, appName } from '../fleet-apps.ts';
 import { requireServer } from '../fleet-config.ts';
 import { Pm2Connection, pm2Home } from '../pm2-connection.ts';
 import { waitHealthy } from '../server-health.ts';
 import { lastLogLines } from '../server-logs.ts';
+
+/** Longer than two of Caddy's active health checks (REPLICA_HEALTH.interval). */
+const PROXY_NOTICE_MS = 2_500;
 
 async function withPm2<T>(config: FleetConfig, run: (pm2: Pm2Connection) => Promise<T>): Promise<T> {
   const pm2 = await Pm2Connection.open(pm2Home(config), { inProcess: false });
@@ -14,11 +19,23 @@ async function withPm2<T>(config: FleetConfig, run: (pm2: Pm2Connection) => Prom
   }
 }
 
-/** Restarts one server's sidecar; the others keep running and keep their sessions. */
+/**
+ * Restarts one server's sidecar, replica after replica: pm2 signals the replica, which
+ * drains (its /health answers 503 so the proxy sends new sessions to the others, calls in
+ * flight finish, up to killTimeout), then it starts again; the next replica waits until
+ * this one answers /health. Other servers keep running and keep their sessions.
+ */
 export async function restart(config: FleetConfig, name: string | undefined): Promise<{ server: string; healthy: boolean }> {
   const server = requireServer(config, name);
-  await withPm2(config, (pm2) => pm2.restart(appName(server)));
-  return { server: server.name, healthy: await waitHealthy(server, 30_000) };
+  return withPm2(config, async (pm2) => {
+    for (const replica of replicaNumbers(server)) {
+      await pm2.restart(appName(server, replica));
+      if (!await waitHealthy(placeReplica(config, server, replica), 30_000)) return { server: server.name, healthy: false };
+      // Give the proxy's active health check (every second) time to see it up before the next one drains.
+      if (replica < server.replicas - 1) await new Promise((resolve) => setTimeout(resolve, PROXY_NOTICE_MS));
+    }
+    return { server: server.name, healthy: true };
+  });
 }
 
 /** The last lines of one server's log. */

@@ -1,12 +1,17 @@
+import { replicaId, replicaNumbers } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
-import { replicaAddress, replicaHostName, replicaId, replicaNumbers, replicaPort } from '@mcp-fleet/config';
 import { appName } from '../fleet-apps.ts';
 import { Pm2Connection, pm2Home } from '../pm2-connection.ts';
+import type { Pm2Process } from '../pm2-connection.ts';
+import { placeReplica } from '../replica-placement.ts';
 import { fetchHealth } from '../server-health.ts';
 
-export interface ServerStatus {
-  name: string;
-  url: string;
+export interface ReplicaStatus {
+  /** "r0".."r15". */
+  replica: string;
+  /** Its fleet.hosts name, or "local". */
+  host: string;
+  address: string;
   port: number;
   pid: number | null;
   state: string;
@@ -15,37 +20,16 @@ export interface ServerStatus {
   uptimeSeconds: number | null;
   memoryBytes: number | null;
   sessions: number | null;
+}
+
+/** One row per server; the top-level fields are replica 0's, sessions the sum over replicas. */
+export interface ServerStatus extends Omit<ReplicaStatus, 'replica' | 'host' | 'address'> {
+  name: string;
+  url: string;
   replicas: ReplicaStatus[];
 }
 
-/** One replica as its own /health reports it, asked over the network (it may run on another machine). */
-export interface ReplicaStatus {
-  id: string;
-  host: string | null;
-  address: string;
-  port: number;
-  health: string | null;
-  sessions: number | null;
-}
-
-async function replicaStatuses(config: FleetConfig, server: ServerConfig): Promise<ReplicaStatus[]> {
-  if (server.disabled) return [];
-  return Promise.all(replicaNumbers(server).map(async (replica) => {
-    const address = replicaAddress(config, server, replica);
-    const port = replicaPort(server, replica);
-    const health = await fetchHealth({ host: address, port });
-    return { id: replicaId(replica), host: replicaHostName(server, replica) ?? null, address, port, health: health?.state ?? null, sessions: health?.sessions ?? null };
-  }));
-}
-
-/** One replica: its own state; several: how many answer "ok". */
-function overallHealth(replicas: ReplicaStatus[]): string | null {
-  if (replicas.length === 1) return replicas[0].health;
-  if (replicas.length === 0) return null;
-  return `${replicas.filter((replica) => replica.health === 'ok').length}/${replicas.length} ok`;
-}
-
-/** One row per configured server: this machine's pm2 view joined with every replica's /health. */
+/** One row per configured server: pm2's view joined with each replica's /health. */
 export async function status(config: FleetConfig): Promise<ServerStatus[]> {
   const pm2 = await Pm2Connection.open(pm2Home(config), { inProcess: false });
   let processes;
@@ -55,21 +39,42 @@ export async function status(config: FleetConfig): Promise<ServerStatus[]> {
     pm2.disconnect();
   }
   return Promise.all(config.servers.map(async (server) => {
-    const process = processes.get(appName(server));
-    const replicas = await replicaStatuses(config, server);
-    const answered = replicas.filter((replica) => replica.sessions !== null);
+    const replicas = await Promise.all(replicaNumbers(server).map((replica) => replicaStatus(config, server, replica, processes.get(appName(server, replica)))));
+    const { replica: _id, host: _host, address: _address, ...first } = replicas[0];
+    const counted = replicas.filter((replica) => replica.sessions !== null);
     return {
       name: server.name,
       url: `${server.publicUrl}/mcp`,
-      port: server.port,
-      pid: process?.pid ?? null,
-      state: server.disabled ? 'disabled' : process?.status ?? 'not running',
-      health: overallHealth(replicas),
-      restarts: process?.restarts ?? 0,
-      uptimeSeconds: process?.uptimeMs !== undefined ? Math.round(process.uptimeMs / 1000) : null,
-      memoryBytes: process?.memoryBytes ?? null,
-      sessions: answered.length === 0 ? null : answered.reduce((sum, replica) => sum + (replica.sessions ?? 0), 0),
+      ...first,
+      sessions: counted.length === 0 ? null : counted.reduce((sum, replica) => sum + (replica.sessions ?? 0), 0),
       replicas,
     };
   }));
+}
+
+/**
+ * A replica placed on another host is not in this pm2: its state comes from its /health over
+ * the network ("online" when it answers, "unreachable" when not), with no pid.
+ */
+async function replicaStatus(config: FleetConfig, server: ServerConfig, replica: number, local: Pm2Process | undefined): Promise<ReplicaStatus> {
+  const placed = placeReplica(config, server, replica);
+  const remote = placed.host !== undefined && local === undefined;
+  const process = remote ? undefined : local;
+  const health = remote || process?.status === 'online' ? await fetchHealth(placed, 1_000) : undefined;
+  let state = process?.status ?? 'not running';
+  if (remote) state = health ? 'online' : 'unreachable';
+  if (server.disabled) state = 'disabled';
+  return {
+    replica: replicaId(replica),
+    host: placed.host ?? 'local',
+    address: placed.address,
+    port: placed.port,
+    pid: process?.pid ?? null,
+    state,
+    health: health?.state ?? null,
+    restarts: process?.restarts ?? 0,
+    uptimeSeconds: process?.uptimeMs !== undefined ? Math.round(process.uptimeMs / 1000) : null,
+    memoryBytes: process?.memoryBytes ?? null,
+    sessions: health?.sessions ?? null,
+  };
 }

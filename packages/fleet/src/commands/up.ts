@@ -6,11 +6,12 @@ import { Pm2Connection, pm2Home } from '../pm2-connection.ts';
 import { reconcile } from '../reconcile.ts';
 import type { ReconcileResult } from '../reconcile.ts';
 
-/** Starts or reconciles the fleet under a pm2 daemon, then leaves it running. */
-export async function up(config: FleetConfig): Promise<ReconcileResult> {
+/** Starts or reconciles the fleet under a pm2 daemon, then leaves it running; with `host`, the replicas placed on that fleet.hosts machine. */
+export async function up(config: FleetConfig, host?: string): Promise<ReconcileResult> {
+  if (host !== undefined && !(host in config.hosts)) throw errors.FLEET_ERR_UNKNOWN_HOST(host, Object.keys(config.hosts).join(', '));
   const pm2 = await Pm2Connection.open(pm2Home(config), { inProcess: false });
   try {
-    return await reconcile(pm2, config);
+    return await reconcile(pm2, config, process.env, host);
   } finally {
     pm2.disconnect();
   }
