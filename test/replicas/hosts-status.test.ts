@@ -10,8 +10,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '../../packages/auth/test/storage/redis-server-process.ts';
 import type { RedisServer } from '../../packages/auth/test/storage/redis-server-process.ts';
+import { REPLICA_PORT_STRIDE } from '@mcp-fleet/config';
 import { runFleetCli } from '../support/fleet-cli.ts';
-import { freePort } from '../support/free-port.ts';
+import { freePortPair } from '../support/free-port.ts';
 import { waitFor } from '../support/processes.ts';
 
 const PROBE = fileURLToPath(new URL('../fixtures/probe-server.ts', import.meta.url));
@@ -43,11 +44,7 @@ async function statusRow(): Promise<Row> {
 
 before(async () => {
   redis = await startRedisServer();
-  // Replica 1 listens on port + 1000.
-  port = await waitFor(async () => {
-    const candidate = await freePort();
-    return candidate + 1000 <= 65535 ? candidate : undefined;
-  }, { timeoutMs: 5_000, what: 'a port with room for replica 1' });
+  port = await freePortPair(REPLICA_PORT_STRIDE);
   writeFileSync(config, JSON.stringify({
     fleet: { stateDir: join(dir, 'state'), storage: { kind: 'redis', url: redis.url }, hosts: { a: { address: '127.0.0.1' }, b: { address: '127.0.0.2' } } },
     mcpServers: { alpha: { command: process.execPath, args: [PROBE, `hosts-${process.pid}`, 'alpha'], port, replicas: 2, hosts: ['a', 'b'], allow: { anyone: true } } },
@@ -66,15 +63,15 @@ after(async () => {
 
 test('up --host starts only that host\'s replica, on its address; status sees both over the network', async () => {
   await waitFor(() => answers('127.0.0.1', port), { timeoutMs: 20_000, what: 'replica r0 on host a' });
-  await waitFor(() => answers('127.0.0.2', port + 1000), { timeoutMs: 20_000, what: 'replica r1 on host b' });
+  await waitFor(() => answers('127.0.0.2', port + REPLICA_PORT_STRIDE), { timeoutMs: 20_000, what: 'replica r1 on host b' });
   // Each listens on its own machine's address only.
-  assert.equal(await answers('127.0.0.1', port + 1000), undefined);
+  assert.equal(await answers('127.0.0.1', port + REPLICA_PORT_STRIDE), undefined);
   assert.equal(await answers('127.0.0.2', port), undefined);
   const row = await statusRow();
   assert.equal(row.sessions, 0);
   assert.deepEqual(row.replicas.map((replica) => [replica.replica, replica.host, replica.address, replica.port, replica.state, replica.health]), [
     ['r0', 'a', '127.0.0.1', port, 'online', 'ok'],
-    ['r1', 'b', '127.0.0.2', port + 1000, 'online', 'ok'],
+    ['r1', 'b', '127.0.0.2', port + REPLICA_PORT_STRIDE, 'online', 'ok'],
   ]);
 });
 
