@@ -19,7 +19,7 @@ import type { RedisServer } from '../../packages/auth/test/storage/redis-server-
 import { caddyStorageDir, startCaddy, testDomainLookup } from '../caddy/through-caddy.ts';
 import type { RunningCaddy } from '../caddy/through-caddy.ts';
 import { runFleetCli } from '../support/fleet-cli.ts';
-import { freePort } from '../support/free-port.ts';
+import { freePort, freePortPair } from '../support/free-port.ts';
 import { waitFor, waitGone } from '../support/processes.ts';
 import { initializeRequest, post, readJsonRpc } from '../support/raw-mcp.ts';
 import { obtainTokens } from '../support/raw-oauth.ts';
@@ -29,19 +29,6 @@ const alice = { username: 'alice', password: 'replica test password' };
 
 interface ReplicaRow { replica: string; port: number; pid: number | null; state: string; health: string | null; sessions: number | null }
 interface StatusRow { name: string; sessions: number | null; replicas: ReplicaRow[] }
-
-/** A base port whose replica port (base + 1000) is free too. */
-async function replicaPortPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + REPLICA_PORT_STRIDE > 65535) continue;
-    const { createServer } = await import('node:net');
-    const free = await new Promise<boolean>((resolve) => {
-      const probeServer = createServer().once('error', () => resolve(false)).listen(port + REPLICA_PORT_STRIDE, '127.0.0.1', () => probeServer.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 /** One MCP client: initializes through Caddy, calls tools, re-initializes on 404 (the spec's signal). */
 class ReinitializingClient {
@@ -124,7 +111,7 @@ describe('two replicas of one server behind Caddy, under pm2', () => {
     // NAME.mcp.test resolves to loopback for this process's fetch (Caddy routes by host name).
     setGlobalDispatcher(new Agent({ connect: { lookup: testDomainLookup } }));
     redis = await startRedisServer();
-    port = await replicaPortPair();
+    port = await freePortPair(REPLICA_PORT_STRIDE);
     const caddyPort = await freePort();
     origin = `http://probe.mcp.test:${caddyPort}`;
     const raw = {

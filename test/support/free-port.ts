@@ -10,3 +10,18 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** Whether `port` on 127.0.0.1 can be listened on right now. */
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port whose neighbour `stride` above (replica 1's port) is free too. */
+export async function freePortPair(stride: number): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + stride <= 65535 && await portFree(port + stride)) return port;
+  }
+}

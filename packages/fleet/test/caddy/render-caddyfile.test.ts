@@ -228,6 +228,17 @@ describe('renderCaddyfile, validated by the real caddy', () => {
     assert.match(text, /Mcp-Session-Id\}\.startsWith\("r1\."\) \|\| \{query\.sessionId\}\.startsWith\("r1\."\)/);
     assert.match(text, /isolation "shared" and url servers need no affinity for correctness/);
   });
+
+  test('replicas on several machines: each is dialled at its fleet.hosts address, spread round-robin', async () => {
+    const storage = { kind: 'redis', url: 'redis://10.0.0.1:6379' };
+    const hosts = { a: { address: '10.0.0.2' }, b: { address: '10.0.0.3' } };
+    const config = fleetConfig({ tls: { mode: 'internal' }, storage, hosts }, { alpha: { command: 'npx', args: [], replicas: 3, hosts: ['a', 'b'] } });
+    const text = renderCaddyfile(config);
+    const validated = await caddyValidate(text);
+    assert.ok(validated.ok, validated.output);
+    const balanced = siteRoutes(await caddyAdapt(text))[0].handlers.at(-1);
+    assert.deepEqual(balanced.upstreams.map((upstream: { dial: string }) => upstream.dial), ['10.0.0.2:8001', '10.0.0.3:9001', '10.0.0.2:10001']);
+  });
 });
 
 describe('the on-demand TLS ask endpoint', () => {
