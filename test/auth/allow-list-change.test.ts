@@ -21,10 +21,10 @@ test('a user removed from the allow-list is refused on the next request and cann
   t.after(() => idp.close());
   const fleetWith = (emails: string[], stateDir?: string) => ({
     ...(stateDir ? { stateDir } : {}),
-    auth: { providers: { oidc: { issuer: idp.issuer, clientId: 'fleet', clientSecret: SECRET } }, allow: { emails } },
+    auth: { providers: { oidc: { issuer: idp.issuer, allowInsecureIssuer: true, clientId: 'fleet', clientSecret: SECRET } }, allow: { emails } },
   });
   const mcpServers = { probe: { command: process.execPath, args: [probe] } };
-  const before = await startSidecar({ fleet: fleetWith(['alice@example.com', 'bob@example.com']), mcpServers }, 'probe', { port, signIn: { insecureUpstream: true } });
+  const before = await startSidecar({ fleet: fleetWith(['alice@example.com', 'bob@example.com']), mcpServers }, 'probe', { port });
 
   async function signIn(login: string) {
     const client = await registerClient(before.origin);
@@ -39,7 +39,7 @@ test('a user removed from the allow-list is refused on the next request and cann
   const bob = await signIn('bob');
   await before.close();
 
-  const after = await startSidecar({ fleet: fleetWith(['alice@example.com'], before.config.stateDir), mcpServers }, 'probe', { port, signIn: { insecureUpstream: true } });
+  const after = await startSidecar({ fleet: fleetWith(['alice@example.com'], before.config.stateDir), mcpServers }, 'probe', { port });
   t.after(() => after.close());
   const initialize = (token: string) => post(after.url, initializeRequest(), { authorization: `Bearer ${token}` });
   assert.equal((await initialize(alice.tokens.access_token)).status, 200);

@@ -22,12 +22,12 @@ test('no secret appears in any log line of a sidecar', async (t) => {
   const sidecar = await startSidecar({
     fleet: {
       auth: {
-        providers: { oidc: { issuer: idp.issuer, clientId: 'fleet', clientSecret: IDP_SECRET }, password: { users: { carol: { passwordHash: await hashPassword(PASSWORD) } } } },
+        providers: { oidc: { issuer: idp.issuer, allowInsecureIssuer: true, clientId: 'fleet', clientSecret: IDP_SECRET }, password: { users: { carol: { passwordHash: await hashPassword(PASSWORD) } } } },
         allow: { emails: ['alice@example.com'] },
       },
     },
     mcpServers: { probe: { command: process.execPath, args: [probe], env: { PROBE_API_KEY: 'env-secret-must-not-be-logged' } } },
-  }, 'probe', { port, signIn: { insecureUpstream: true } });
+  }, 'probe', { port });
   t.after(() => sidecar.close());
 
   const secrets = new Set<string>([IDP_SECRET, PASSWORD, 'env-secret-must-not-be-logged']);

@@ -29,9 +29,9 @@ describe('sign-in through an upstream OIDC provider', () => {
       },
     });
     sidecar = await startSidecar({
-      fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: 'mcp-fleet-everything', clientSecret: IDP_SECRET } }, allow: { emails: ['alice@example.com'] } } },
+      fleet: { auth: { providers: { oidc: { issuer: idp.issuer, allowInsecureIssuer: true, clientId: 'mcp-fleet-everything', clientSecret: IDP_SECRET } }, allow: { emails: ['alice@example.com'] } } },
       mcpServers: { everything: { command: process.execPath, args: [servers.everything, 'stdio'] } },
-    }, 'everything', { port, signIn: { insecureUpstream: true } });
+    }, 'everything', { port });
   });
   after(() => Promise.all([sidecar.close(), idp.close()]));
 

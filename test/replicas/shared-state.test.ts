@@ -108,10 +108,10 @@ describe('replicas share upstream sign-ins in progress', () => {
         accounts: { alice: { email: 'alice@example.com', email_verified: true, name: 'Alice' } },
       });
       return {
-        fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: IDP_CLIENT.clientId, clientSecret: IDP_CLIENT.clientSecret } }, allow: { emails: ['alice@example.com'] } } },
+        fleet: { auth: { providers: { oidc: { issuer: idp.issuer, clientId: IDP_CLIENT.clientId, clientSecret: IDP_CLIENT.clientSecret, allowInsecureIssuer: true } }, allow: { emails: ['alice@example.com'] } } },
         mcpServers: { probe: PROBE_SERVER },
       };
-    }, 'probe', { signIn: { insecureUpstream: true } });
+    }, 'probe');
   });
   after(async () => {
     await pair.close();

@@ -33,12 +33,12 @@ export async function startSidecarWithIdp(options: {
   const sidecar = await startSidecar({
     fleet: {
       auth: {
-        providers: { oidc: { issuer: idp.issuer, clientId: IDP_CLIENT.clientId, clientSecret: IDP_CLIENT.clientSecret } },
+        providers: { oidc: { issuer: idp.issuer, allowInsecureIssuer: true, clientId: IDP_CLIENT.clientId, clientSecret: IDP_CLIENT.clientSecret } },
         allow: { emails: options.allowEmails ?? ['alice@example.com'] },
       },
     },
     mcpServers: { everything: options.server ?? { command: process.execPath, args: [servers.everything, 'stdio'] } },
-  }, 'everything', { port, signIn: { insecureUpstream: true } });
+  }, 'everything', { port });
   return {
     idp,
     sidecar,

@@ -11,8 +11,6 @@ import type { PasswordSignIn as PasswordProvider } from './upstream/password-sig
 import type { PendingSignIn, UpstreamProvider, UpstreamUser } from './upstream/upstream-provider.ts';
 
 export interface SignInOptions {
-  /** Tests only: accept http:// upstream issuers (openid-client's allowInsecureRequests). */
-  insecureUpstream?: boolean;
   /** Tests only: where the github preset finds GitHub (a local stand-in). */
   githubEndpoints?: CreateUpstreamProvidersOptions['githubEndpoints'];
   /** Where failed password sign-ins are counted: the server's storage (`OpenedStorage.failures`), so replicas count together. */
@@ -64,7 +62,6 @@ export function createSignInMethods(config: FleetConfig, server: ServerConfig, o
   const { providers } = config.auth;
   const built = createUpstreamProviders(providers, {
     publicUrl: server.publicUrl,
-    insecureIssuers: options.insecureUpstream,
     githubEndpoints: options.githubEndpoints,
     ...(options.failures ? { rateLimiter: new LoginRateLimiter({ failures: options.failures }) } : {}),
   });

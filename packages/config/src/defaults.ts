@@ -41,6 +41,8 @@ export const defaults = deepFreeze({
     refreshTokenTtl: "30d",
     /* The ID token claim that holds the user's email for a generic OIDC provider. */
     oidcEmailClaim: "email",
+    /* An http:// oidc issuer is refused unless this is true on the provider, and even then only on loopback (a local test IdP). */
+    oidcAllowInsecureIssuer: false,
   },
   server: {
     /* A command server's child gets a minimal base (PATH, HOME, LANG, ...) plus its `env`; true passes everything (validate warns). */

@@ -45,6 +45,8 @@ export const ConfigErrorCode = {
   FLEET_ERR_CONFIG_PUBLIC_URL: "FLEET_ERR_CONFIG_PUBLIC_URL",
   /** A stdio server has `forwardIdentity` with `isolation` "shared" (one child cannot run as each user). */
   FLEET_ERR_CONFIG_FORWARD_IDENTITY: "FLEET_ERR_CONFIG_FORWARD_IDENTITY",
+  /** An oidc issuer is http:// without `allowInsecureIssuer`, or `allowInsecureIssuer` is set for a non-loopback issuer. */
+  FLEET_ERR_CONFIG_INSECURE_ISSUER: "FLEET_ERR_CONFIG_INSECURE_ISSUER",
 } as const;
 
 export type ConfigErrorCode = keyof typeof ConfigErrorCode;

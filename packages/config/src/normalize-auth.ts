@@ -13,7 +13,7 @@ export const AUTH_KEYS = ["providers", "allow", "accessTokenTtl", "refreshTokenT
 const PROVIDER_KEYS = ["google", "github", "oidc", "password"];
 const GOOGLE_KEYS = ["clientId", "clientSecret", "hostedDomain"];
 const GITHUB_KEYS = ["clientId", "clientSecret"];
-const OIDC_KEYS = ["issuer", "clientId", "clientSecret", "emailClaim", "name"];
+const OIDC_KEYS = ["issuer", "clientId", "clientSecret", "emailClaim", "name", "allowInsecureIssuer"];
 const USER_KEYS = ["passwordHash", "email"];
 
 const required = { required: true } as const;
@@ -53,6 +53,7 @@ function readProviders(f: Fields, ctx: Context): ProvidersConfig {
       clientSecret: oidc.string("clientSecret"),
       emailClaim: oidc.string("emailClaim", { format: formats.nonEmpty }) ?? defaults.auth.oidcEmailClaim,
       name: oidc.string("name"),
+      allowInsecureIssuer: oidc.boolean("allowInsecureIssuer") ?? defaults.auth.oidcAllowInsecureIssuer,
     }),
     password: !password.valid ? undefined : { users: readPasswordUsers(password, ctx) },
   });

@@ -164,6 +164,27 @@ export function checkServerHosts({ config, ctx }: RuleInput): void {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/**
+ * Tokens and the client secret cross the wire to the issuer: http:// only for a local test
+ * IdP, and only when the config says so by name (a flag `mcp-fleet up` could not pass before).
+ */
+export function checkInsecureIssuer({ config, ctx }: RuleInput): void {
+  const oidc = config.auth.providers.oidc;
+  if (oidc === undefined || !URL.canParse(oidc.issuer)) return;
+  const issuer = new URL(oidc.issuer);
+  const path = "fleet.auth.providers.oidc";
+  if (issuer.protocol === "http:" && !oidc.allowInsecureIssuer) {
+    const message = `expected an https:// issuer, got ${JSON.stringify(oidc.issuer)}; a loopback test IdP needs "allowInsecureIssuer": true`;
+    report(ctx, joinPath(path, "issuer"), "FLEET_ERR_CONFIG_INSECURE_ISSUER", message);
+  }
+  if (oidc.allowInsecureIssuer && !LOOPBACK_HOSTS.has(issuer.hostname)) {
+    const message = `expected a loopback issuer (127.0.0.1, [::1], localhost) with allowInsecureIssuer, got host ${JSON.stringify(issuer.hostname)}`;
+    report(ctx, joinPath(path, "allowInsecureIssuer"), "FLEET_ERR_CONFIG_INSECURE_ISSUER", message);
+  }
+}
+
 /** Run in order after normalization; each one checks one thing across the whole config. */
 export const rules: readonly Rule[] = [
   checkPortRange,
@@ -175,4 +196,5 @@ export const rules: readonly Rule[] = [
   checkReplicasStorage,
   checkForwardIdentityIsolation,
   checkServerHosts,
+  checkInsecureIssuer,
 ];

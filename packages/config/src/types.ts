@@ -27,6 +27,8 @@ export type OidcProviderConfig = {
   readonly emailClaim: string;
   /** Shown on the sign-in button. */
   readonly name?: string;
+  /** Accept an http:// issuer; validate allows it only for a loopback issuer. */
+  readonly allowInsecureIssuer: boolean;
 };
 
 export type PasswordUserConfig = { readonly passwordHash: string; readonly email?: string };

@@ -194,3 +194,20 @@ test("fleet.hosts and a server's hosts: unknown or repeated names and more hosts
   const noAddress = { fleet: { storage, hosts: { a: {} } }, mcpServers: { s: { command: "x" } } };
   assert.deepEqual(codes(noAddress).map(([path]) => path), ["fleet.hosts.a.address"]);
 });
+
+test("an http:// oidc issuer needs allowInsecureIssuer, which only a loopback issuer may have", () => {
+  const oidc = (issuer: string, extra: Record<string, unknown> = {}) => ({
+    fleet: { auth: { providers: { oidc: { issuer, clientId: "c", ...extra } }, allow: { anyone: true } } },
+    mcpServers: { a: { command: "x" } },
+  });
+  assert.deepEqual(codes(oidc("http://127.0.0.1:9000")), [["fleet.auth.providers.oidc.issuer", "FLEET_ERR_CONFIG_INSECURE_ISSUER"]]);
+  assert.deepEqual(codes(oidc("http://127.0.0.1:9000", { allowInsecureIssuer: true })), []);
+  assert.deepEqual(codes(oidc("http://localhost:9000", { allowInsecureIssuer: true })), []);
+  assert.deepEqual(codes(oidc("http://idp.example.com", { allowInsecureIssuer: true })), [
+    ["fleet.auth.providers.oidc.allowInsecureIssuer", "FLEET_ERR_CONFIG_INSECURE_ISSUER"],
+  ]);
+  assert.deepEqual(codes(oidc("https://idp.example.com", { allowInsecureIssuer: true })), [
+    ["fleet.auth.providers.oidc.allowInsecureIssuer", "FLEET_ERR_CONFIG_INSECURE_ISSUER"],
+  ]);
+  assert.deepEqual(codes(oidc("https://idp.example.com")), []);
+});

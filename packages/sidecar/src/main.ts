@@ -14,8 +14,6 @@ async function main(): Promise<void> {
       server: { type: 'string', short: 's' },
       // Which of the server's replicas this process is: its port is port + N × 1000, its session ids start with rN.
       replica: { type: 'string', short: 'r', default: '0' },
-      // Tests and local experiments with an http:// upstream issuer only.
-      'insecure-upstream': { type: 'boolean', default: false },
     },
   });
   const loaded = loadConfig(values.config);
@@ -34,7 +32,7 @@ async function main(): Promise<void> {
   // One write per 100 ms instead of one per line: the audit line of every tools/call stays cheap.
   const logStream = new BufferedLogStream({ fd: 1 });
   const app = await buildSidecar({
-    config: loaded.config, server, logger: { level: loaded.config.logLevel, stream: logStream }, signIn: { insecureUpstream: values['insecure-upstream'] }, replica,
+    config: loaded.config, server, logger: { level: loaded.config.logLevel, stream: logStream }, replica,
   });
   // pm2 stop/restart: drain first (no new sessions, calls in flight finish), up to killTimeout.
   closeOnSignals(app, () => drainSidecar(app, server.killTimeoutMs));

@@ -12,8 +12,6 @@ import type { UpstreamProvider } from './upstream-provider.ts';
 export type CreateUpstreamProvidersOptions = {
   /** This server's public URL (no trailing slash); callbacks are `${publicUrl}/callback/${id}`. */
   readonly publicUrl: string;
-  /** Allow http:// issuers and endpoints (tests on loopback): allowInsecureUpstream on each. */
-  readonly insecureIssuers?: boolean;
   /** Tests only: where the github preset finds GitHub (a local stand-in). */
   readonly githubEndpoints?: GithubProviderOptions['endpoints'];
   /** Shared by the password provider; one is made when omitted. */
@@ -37,8 +35,12 @@ export function createUpstreamProviders(providers: ProvidersConfig, options: Cre
   const list: UpstreamProvider[] = [];
   if (providers.google) list.push(createGoogleProvider(providers.google, common));
   if (providers.github) list.push(createGithubProvider(providers.github, { ...common, endpoints: options.githubEndpoints }));
-  if (providers.oidc) list.push(createOidcProvider(providers.oidc, common));
-  if (options.insecureIssuers === true) for (const provider of list) allowInsecureUpstream(provider);
+  if (providers.oidc) {
+    const oidc = createOidcProvider(providers.oidc, common);
+    // validate allowed this only for a loopback issuer, asked for by name in the config.
+    if (providers.oidc.allowInsecureIssuer) allowInsecureUpstream(oidc);
+    list.push(oidc);
+  }
   const byId = new Map(list.map((provider) => [provider.id as string, provider]));
   const password = providers.password
     ? createPasswordSignIn(providers.password, options.rateLimiter ? { rateLimiter: options.rateLimiter } : {})

@@ -11,7 +11,7 @@ test('callbackUrl is publicUrl + /callback/ + id, from config alone', () => {
 
 test('createUpstreamProviders builds the configured providers in button order, by id', async () => {
   const providers = createUpstreamProviders({
-    oidc: { issuer: 'https://idp.example.com', clientId: 'c', emailClaim: 'email' },
+    oidc: { issuer: 'https://idp.example.com', clientId: 'c', emailClaim: 'email', allowInsecureIssuer: false },
     github: { clientId: 'g', clientSecret: 's' },
     google: { clientId: 'a', clientSecret: 'b' },
     password: { users: { alice: { passwordHash: await hashPassword('pw') } } },
@@ -30,12 +30,12 @@ test('createUpstreamProviders builds the configured providers in button order, b
   assert.deepEqual([none.list.length, none.password], [0, undefined]);
 });
 
-test('insecureIssuers opts every provider into http:// (a loopback IdP)', async (t) => {
+test('allowInsecureIssuer on the oidc provider opts it into http:// (a loopback IdP)', async (t) => {
   const idp = await startUpstreamIdp({ clients: [{ client_id: 'c', client_secret: 's', redirect_uris: [callbackUrl(PUBLIC_URL, 'oidc')] }] });
   t.after(() => idp.close());
-  const config = { oidc: { issuer: idp.issuer, clientId: 'c', clientSecret: 's', emailClaim: 'email' } };
+  const config = { oidc: { issuer: idp.issuer, clientId: 'c', clientSecret: 's', emailClaim: 'email', allowInsecureIssuer: false } };
   await assert.rejects(createUpstreamProviders(config, { publicUrl: PUBLIC_URL }).get('oidc')!.beginSignIn(), { code: 'idp_error' });
-  const provider = createUpstreamProviders(config, { publicUrl: PUBLIC_URL, insecureIssuers: true }).get('oidc')!;
+  const provider = createUpstreamProviders({ oidc: { ...config.oidc, allowInsecureIssuer: true } }, { publicUrl: PUBLIC_URL }).get('oidc')!;
   const { callback, pending } = await signInAtIdp(provider);
   assert.equal((await provider.completeSignIn(callback, pending)).email, 'alice@example.com');
 });

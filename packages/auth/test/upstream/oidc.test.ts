@@ -21,7 +21,7 @@ async function setup(t: import('node:test').TestContext, accounts?: Parameters<t
   t.after(() => idp.close());
   let now = Date.now();
   const provider = createOidcProvider(
-    { issuer: idp.issuer, clientId: client.client_id, clientSecret: client.client_secret, emailClaim, name: 'Example Corp' },
+    { issuer: idp.issuer, clientId: client.client_id, clientSecret: client.client_secret, emailClaim, name: 'Example Corp', allowInsecureIssuer: false },
     { publicUrl: PUBLIC_URL, now: () => now },
   );
   allowInsecureUpstream(provider);
@@ -186,7 +186,7 @@ test('oidc: an http:// issuer is refused unless allowInsecureUpstream was called
   const idp = await startUpstreamIdp({ clients: [client] });
   t.after(() => idp.close());
   const provider: UpstreamProvider = createOidcProvider(
-    { issuer: idp.issuer, clientId: client.client_id, clientSecret: client.client_secret, emailClaim: 'email' },
+    { issuer: idp.issuer, clientId: client.client_id, clientSecret: client.client_secret, emailClaim: 'email', allowInsecureIssuer: false },
     { publicUrl: PUBLIC_URL },
   );
   await assert.rejects(provider.beginSignIn(), (error: UpstreamError) => {
@@ -215,7 +215,7 @@ test('oidc: a failed discovery is idp_error and is retried on the next sign-in, 
   t.after(() => new Promise((resolve) => server.close(resolve)));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const provider = createOidcProvider({ issuer, clientId: 'x', emailClaim: 'email' }, { publicUrl: PUBLIC_URL });
+  const provider = createOidcProvider({ issuer, clientId: 'x', emailClaim: 'email', allowInsecureIssuer: false }, { publicUrl: PUBLIC_URL });
   allowInsecureUpstream(provider);
   await rejects(provider.beginSignIn(), 'idp_error');
   const { url } = await provider.beginSignIn();
