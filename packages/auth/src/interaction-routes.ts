@@ -168,11 +168,14 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     try {
       user = await upstream.completeSignIn(new URL(request.url, urls.origin), attempt.pending);
     } catch (error) {
-      request.log.warn({ provider: id, code: (error as { code?: string }).code }, 'upstream sign-in failed');
+      // The step and the IdP's own error code/description (detail is sanitized, never a token or secret).
+      const { code, step, detail } = error as { code?: string; step?: string; detail?: string };
+      request.log.warn({ provider: id, code, step, detail }, 'upstream sign-in failed');
       return html(reply, 400, renderSignInFailed({
         serverName: options.serverName,
         error: error as { message: string; expose?: boolean },
         signInAgainHref: `${INTERACTION_PATH}/${attempt.uid}`,
+        reference: String(request.id),
       }));
     }
     if (!user.allowed) {

@@ -101,13 +101,16 @@ export type SignInFailedOptions = {
   /** An UpstreamError (or similar): its message is shown only when `expose` is true. */
   readonly error: { readonly message: string; readonly expose?: boolean };
   readonly signInAgainHref: string;
+  /** The request id, which finds the cause in the sidecar's log. */
+  readonly reference?: string;
 };
 
 /** The page for a sign-in that failed (state expired, IdP error, ...). */
-export function renderSignInFailed({ serverName, error, signInAgainHref }: SignInFailedOptions): string {
+export function renderSignInFailed({ serverName, error, signInAgainHref, reference }: SignInFailedOptions): string {
   const message = error.expose ? error.message : 'The sign-in failed because of an error on this server.';
+  const tell = reference === undefined ? '' : `\n<p>If it keeps failing, tell the operator of ${escapeHtml(serverName)} this reference: <code>${escapeHtml(reference)}</code></p>`;
   const body = `<h1>Sign-in to ${escapeHtml(serverName)} failed</h1>
-<p class="alert" role="alert">${escapeHtml(message)}</p>
+<p class="alert" role="alert">${escapeHtml(message)}</p>${tell}
 <p><a class="button" href="${safeHref(signInAgainHref)}">Start again</a></p>`;
   return renderPage(`Sign-in failed: ${serverName}`, body);
 }

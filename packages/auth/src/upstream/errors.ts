@@ -14,6 +14,8 @@ export class UpstreamError extends Error {
   readonly detail?: string;
   /** Set on `rate_limited`: the value of a Retry-After header. */
   readonly retryAfterSeconds?: number;
+  /** Where the sign-in broke, for the log: the operator knows whether to check the issuer URL, the client secret or the claims. */
+  readonly step?: UpstreamStep;
 
   constructor(code: UpstreamErrorCode, status: number, message: string, extras: UpstreamErrorExtras = {}) {
     super(message);
@@ -23,10 +25,14 @@ export class UpstreamError extends Error {
     this.expose = status < 500;
     if (extras.detail !== undefined) this.detail = sanitizeDetail(extras.detail);
     if (extras.retryAfterSeconds !== undefined) this.retryAfterSeconds = extras.retryAfterSeconds;
+    if (extras.step !== undefined) this.step = extras.step;
   }
 }
 
-export type UpstreamErrorExtras = { readonly detail?: string; readonly retryAfterSeconds?: number };
+/** The steps of an upstream sign-in: the IdP's redirect back, its discovery document, the code-for-token exchange, reading the user. */
+export type UpstreamStep = 'authorization' | 'discovery' | 'token_exchange' | 'userinfo';
+
+export type UpstreamErrorExtras = { readonly detail?: string; readonly retryAfterSeconds?: number; readonly step?: UpstreamStep };
 
 type ErrorFactory<A extends object, C extends string> = ((args: A & UpstreamErrorExtras) => UpstreamError) & { code: C };
 

@@ -1,5 +1,6 @@
 import { AuthorizationResponseError } from 'openid-client';
 import { UpstreamError, upstreamErrors } from './errors.ts';
+import type { UpstreamStep } from './errors.ts';
 
 /**
  * Turns whatever an exchange with the IdP threw into a coded UpstreamError. An
@@ -8,12 +9,15 @@ import { UpstreamError, upstreamErrors } from './errors.ts';
  * never carries the error object itself: openid-client errors keep the response
  * body as `cause`, and a token response body holds tokens.
  */
-export function toUpstreamError(error: unknown, provider: string): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  if (error instanceof AuthorizationResponseError && error.error === 'access_denied') {
-    return upstreamErrors.access_denied({ provider, detail: describeFailure(error) });
+export function toUpstreamError(error: unknown, provider: string, step?: UpstreamStep): UpstreamError {
+  if (error instanceof UpstreamError) {
+    if (error.step !== undefined || step === undefined) return error;
+    const { detail, retryAfterSeconds } = error;
+    return new UpstreamError(error.code, error.status, error.message, { step, ...(detail !== undefined ? { detail } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
   }
-  return upstreamErrors.idp_error({ provider, detail: describeFailure(error) });
+  const extras = { provider, detail: describeFailure(error), ...(step ? { step } : {}) };
+  if (error instanceof AuthorizationResponseError && error.error === 'access_denied') return upstreamErrors.access_denied(extras);
+  return upstreamErrors.idp_error(extras);
 }
 
 /** A one-line description of a failure that is safe to log. */
@@ -34,13 +38,16 @@ export function describeFailure(error: unknown): string {
  * The IdP's OAuth `error` (and description) somewhere in the cause chain: on the
  * error itself, or in a response body openid-client kept (GitHub answers a bad code
  * with HTTP 200 and `{ error }`, which openid-client reports as an invalid response).
+ * A token endpoint refusing the client (invalid_client) says so in a WWW-Authenticate
+ * challenge, which openid-client keeps as the cause: an array of `{ parameters }`.
  * Only these two strings are read, never the rest of a body.
  */
 function findOAuthError(error: Error): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
     const candidate = current as { error?: unknown; error_description?: unknown; body?: unknown; cause?: unknown };
-    const source = (typeof candidate.error === 'string' ? candidate : candidate.body) as { error?: unknown; error_description?: unknown } | undefined;
+    const challenge = Array.isArray(current) ? (current[0] as { parameters?: unknown } | undefined)?.parameters : undefined;
+    const source = (typeof candidate.error === 'string' ? candidate : challenge ?? candidate.body) as { error?: unknown; error_description?: unknown } | undefined;
     if (typeof source?.error === 'string') {
       const description = typeof source.error_description === 'string' ? ` error_description=${source.error_description}` : '';
       return `error=${source.error}${description}`;

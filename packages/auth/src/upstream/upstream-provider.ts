@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Configuration, TokenEndpointResponse, TokenEndpointResponseHelpers } from 'openid-client';
 import { upstreamErrors } from './errors.ts';
+import type { UpstreamStep } from './errors.ts';
 import { toUpstreamError } from './idp-failure.ts';
 
 export type UpstreamProviderId = 'google' | 'github' | 'oidc';
@@ -134,8 +135,9 @@ export class OAuthUpstreamProvider implements UpstreamProvider {
     checkState(callbackUrl, pending.state, provider);
     rejectErrorResponse(callbackUrl, provider);
     if (!callbackUrl.searchParams.get('code')) throw upstreamErrors.invalid_request({ provider, detail: 'callback without code' });
+    const config = await this.#configuration();
+    let step: UpstreamStep = 'token_exchange';
     try {
-      const config = await this.#configuration();
       // The redirect_uri sent to the token endpoint must be the registered one, whatever
       // host or scheme the request reached us by (a proxy in front): keep only the query.
       const current = new URL(this.redirectUri);
@@ -145,9 +147,10 @@ export class OAuthUpstreamProvider implements UpstreamProvider {
         expectedState: pending.state,
         ...(this.#flow.openId ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
       });
+      step = 'userinfo';
       return await this.#flow.readUser(config, tokens);
     } catch (error) {
-      throw toUpstreamError(error, provider);
+      throw toUpstreamError(error, provider, step);
     }
   }
 
@@ -172,7 +175,7 @@ export class OAuthUpstreamProvider implements UpstreamProvider {
       const execute = this.#insecure ? [client.allowInsecureRequests] : [];
       const attempt = this.#flow.configure(execute).catch((error: unknown) => {
         if (this.#config === attempt) this.#config = undefined;
-        throw toUpstreamError(error, this.label);
+        throw toUpstreamError(error, this.label, 'discovery');
       });
       this.#config = attempt;
     }
@@ -204,6 +207,6 @@ function rejectErrorResponse(callbackUrl: URL, provider: string): void {
   if (error === null) return;
   const description = callbackUrl.searchParams.get('error_description');
   const detail = `IdP answered error=${error}${description ? ` error_description=${description}` : ''}`;
-  if (error === 'access_denied') throw upstreamErrors.access_denied({ provider, detail });
-  throw upstreamErrors.idp_error({ provider, detail });
+  if (error === 'access_denied') throw upstreamErrors.access_denied({ provider, detail, step: 'authorization' });
+  throw upstreamErrors.idp_error({ provider, detail, step: 'authorization' });
 }
