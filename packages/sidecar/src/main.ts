@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One server's sidecar process, as pm2 runs it:
-//   node packages/sidecar/src/main.ts --config fleet.json --server NAME [--replica N]
+//   node packages/sidecar/src/main.ts --config fleet.json --server NAME [--replica N] [--port P]
 import { parseArgs } from 'node:util';
 import { formatProblems, loadConfig, replicaAddress, replicaPort } from '@mcp-fleet/config';
 import { closeOnSignals } from '@mcp-fleet/bridge';
@@ -14,6 +14,8 @@ async function main(): Promise<void> {
       server: { type: 'string', short: 's' },
       // Which of the server's replicas this process is: its port is port + N × 1000, its session ids start with rN.
       replica: { type: 'string', short: 'r', default: '0' },
+      // Listen on this port instead: in a container (mcp-fleet k8s) each replica has a network of its own.
+      port: { type: 'string' },
     },
   });
   const loaded = loadConfig(values.config);
@@ -26,7 +28,8 @@ async function main(): Promise<void> {
   if (!/^\d+$/.test(values.replica) || replica >= server.replicas) {
     throw new Error(`--replica must be 0..${server.replicas - 1} (mcpServers.${server.name}.replicas is ${server.replicas}), got ${JSON.stringify(values.replica)}`);
   }
-  const port = replicaPort(server, replica);
+  if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new Error(`--port must be a port number, got ${JSON.stringify(values.port)}`);
+  const port = values.port === undefined ? replicaPort(server, replica) : Number(values.port);
   // A replica placed on a host of fleet.hosts listens on that host's address.
   const host = replicaAddress(loaded.config, server, replica);
   // One write per 100 ms instead of one per line: the audit line of every tools/call stays cheap.

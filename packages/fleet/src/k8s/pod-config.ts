@@ -37,15 +37,18 @@ function clusterStorage(config: FleetConfig, raw: RawConfig, options: K8sOptions
 
 /** The JSON of `server`'s pods: listening on every interface, state on the pod's volume, storage in Redis. */
 export function podConfig(config: FleetConfig, raw: RawConfig, server: ServerConfig, options: K8sOptions): RawConfig {
+  // fleet.hosts places replicas on machines; in a cluster the StatefulSet places them.
+  const { hosts: _machines, ...written } = raw.fleet ?? {};
+  const { hosts: _placement, ...block } = raw.mcpServers[server.name];
   const fleet = {
-    ...raw.fleet,
+    ...written,
     host: '0.0.0.0',
     stateDir: STATE_DIR,
     trustedProxies: [options.podCidr],
     storage: clusterStorage(config, raw, options),
   };
   // The port is written out: basePort + index would change with the server alone in the file.
-  return { fleet, mcpServers: { [server.name]: { ...raw.mcpServers[server.name], port: server.port } } };
+  return { fleet, mcpServers: { [server.name]: { ...block, port: server.port } } };
 }
 
 /**

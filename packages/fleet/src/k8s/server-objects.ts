@@ -24,10 +24,11 @@ export function memoryMi(size: string): number {
 
 /**
  * The pod's command: the image's sidecar entry, one server, its replica number taken
- * from the pod name's ordinal (a StatefulSet's pod NAME-3 has hostname NAME-3).
+ * from the pod name's ordinal (a StatefulSet's pod NAME-3 has hostname NAME-3), on the
+ * server's own port (each pod has its network; port + N × 1000 is for replicas sharing one).
  */
 export function sidecarArgs(server: ServerConfig): string[] {
-  const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}"`;
+  const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}" --port ${server.port}`;
   return ['/bin/sh', '-c', command];
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { caddyAdapt } from '../caddy/caddy-cli.ts';
 import { k8s } from '../../src/commands/k8s.ts';
 import { FleetError } from '../../src/errors.ts';
 import { validateObject } from './k8s-models.ts';
+import { startRedisServer } from '../../../auth/test/storage/redis-server-process.ts';
+import { freePort } from '../../../../test/support/free-port.ts';
 
 const run = promisify(execFile);
 
@@ -109,7 +111,7 @@ describe('mcp-fleet k8s', () => {
     const [container] = podSpec(set).containers;
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(container[probe].httpGet, { path: '/health', port: 'http' }, probe);
     assert.equal(container.ports[0].containerPort, 8001);
-    assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}"/);
+    assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}" --port 8001$/);
     assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     assert.equal(podSpec(set).securityContext.runAsNonRoot, true);
     assert.equal(podSpec(set).automountServiceAccountToken, false);
@@ -214,6 +216,44 @@ describe('mcp-fleet k8s', () => {
     assert.throws(() => manifestsFor(noDomain), (error: FleetError) => error.code === 'FLEET_ERR_K8S_CONFIG' && /fleet\.domain/.test(error.message));
     assert.throws(() => manifestsFor(FLEET, { namespace: 'Not_A_Label' }), (error: FleetError) => error.code === 'FLEET_ERR_K8S_OPTION');
     assert.throws(() => manifestsFor(FLEET, { image: 'two words' }), (error: FleetError) => error.code === 'FLEET_ERR_K8S_OPTION');
+  });
+
+  test('a pod\'s command runs a real sidecar: replica from the pod name, on its containerPort, with its config and Secret env', async (t) => {
+    const redis = await startRedisServer({ requirePass: SECRETS.MCP_FLEET_REDIS_PASSWORD });
+    t.after(() => redis.stop());
+    const port = await freePort();
+    const raw = structuredClone(FLEET) as any;
+    raw.mcpServers.memory.replicas = 3;
+    raw.mcpServers.memory.port = port;
+    const { objects } = manifestsFor(raw);
+    const [container] = podSpec(find(objects, 'StatefulSet', 'memory')).containers;
+    assert.equal(container.ports[0].containerPort, port);
+    // The pod's own fleet.json, with the cluster's addresses swapped for this machine's.
+    const podJson = JSON.parse(find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '');
+    podJson.fleet.storage.url = redis.url;
+    podJson.fleet.host = '127.0.0.1';
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-pod-'));
+    podJson.fleet.stateDir = join(dir, 'state');
+    writeFileSync(join(dir, 'fleet.json'), JSON.stringify(podJson));
+    const [shell, flag, command] = container.args;
+    // The environment the kubelet gives it: the Secret's keys the container references, HOME, and the pod name.
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: dir, HOSTNAME: 'memory-2' };
+    for (const entry of container.env) env[entry.name] = entry.value ?? SECRETS[entry.valueFrom.secretKeyRef.key as keyof typeof SECRETS];
+    env.MCP_FLEET_CONFIG = join(dir, 'fleet.json');
+    const repoRoot = new URL('../../../../', import.meta.url).pathname;
+    const child = spawn(shell, [flag, command.replace('/etc/mcp-fleet/fleet.json', join(dir, 'fleet.json'))], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    t.after(() => { child.kill('SIGKILL'); });
+    let health: { replica?: string; server?: string } | undefined;
+    for (let tries = 0; tries < 100 && !health && child.exitCode === null; tries += 1) {
+      health = await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.json() as Promise<{ replica?: string }>, () => undefined);
+      if (!health) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(health, `the sidecar answered /health on its containerPort\n${output}`);
+    assert.equal(health.replica, 'r2', 'the replica comes from the pod name\'s ordinal');
+    for (const value of Object.values(SECRETS)) assert.ok(!output.includes(value), 'no secret in the pod\'s log');
   });
 
   test('the CLI prints the manifests with --namespace and --image', async () => {
