@@ -1,11 +1,18 @@
 // The pm2 app of a sidecar runs the plain-JS main with the server's V8 flags.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '@mcp-fleet/config';
 import { fingerprint, sidecarApp } from '../src/fleet-apps.ts';
 
 test("a sidecar's pm2 app: the plain-JS main, V8 flags from maxMemory, a fingerprint that names the build", () => {
-  const { config } = parseConfig({ fleet: { stateDir: '/tmp/mcp-fleet-app-test' }, mcpServers: { a: { command: 'node', maxMemory: '1G' } } }, { configFile: '/tmp/mcp-fleet-app-test/fleet.json', env: {} });
+  // The app's environment is read from the config file as written: it must exist.
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-app-test-'));
+  const raw = { fleet: { stateDir: join(dir, 'state') }, mcpServers: { a: { command: 'node', maxMemory: '1G' } } };
+  writeFileSync(join(dir, 'fleet.json'), JSON.stringify(raw));
+  const { config } = parseConfig(raw, { configFile: join(dir, 'fleet.json'), env: {} });
   assert.ok(config);
   const [server] = config.servers;
   assert.ok(server);
