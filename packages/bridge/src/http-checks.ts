@@ -56,3 +56,11 @@ export function sessionIdOf(request: FastifyRequest): string | undefined {
   const value = request.headers['mcp-session-id'];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
+
+/**
+ * Names the session on the request's log lines, once it is known to be the caller's:
+ * an id a request merely claims (another user's, a made-up one) never reaches the log.
+ */
+export function logSession(request: FastifyRequest, sessionId: string): void {
+  (request.log as { setBindings?: (bindings: Record<string, unknown>) => void }).setBindings?.({ session: sessionId });
+}

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { admit, replyHeaders } from './bridge-context.ts';
 import type { BridgeContext } from './bridge-context.ts';
 import { errors } from './errors.ts';
+import { logSession } from './http-checks.ts';
 import { isJsonRpcMessage } from './json-rpc.ts';
 import type { JsonRpcMessage } from './json-rpc.ts';
 
@@ -34,6 +35,7 @@ async function receiveMessage(context: BridgeContext, request: FastifyRequest, r
   if (typeof id !== 'string' || id === '') throw errors.BRIDGE_ERR_SESSION_REQUIRED();
   const session = context.findSession(id, identity);
   if (!session || session.transport !== 'sse') throw errors.BRIDGE_ERR_SESSION_NOT_FOUND();
+  logSession(request, session.id);
   const body = request.body;
   if (body === undefined || body === null) throw errors.BRIDGE_ERR_PARSE('the body is empty');
   const messages = (Array.isArray(body) ? body : [body]) as unknown[];

@@ -5,8 +5,9 @@ import type { Identity, SessionTransport, ToolCallHook } from './session.ts';
 import type { Upstream } from './upstream.ts';
 
 /**
- * Live sessions by id. A session belongs to the subject that opened it: asked
- * for by anyone else, it does not exist (404), so ids cannot be borrowed.
+ * Live sessions by id. A session belongs to the subject AND the client that
+ * opened it: asked for by anyone else (another user, or the same user through
+ * another OAuth client), it does not exist (404), so ids cannot be borrowed.
  */
 export class SessionTable {
   readonly #sessions = new Map<string, Session>();
@@ -69,10 +70,11 @@ export class SessionTable {
     return session;
   }
 
-  /** The session with this id, if `identity` is the one it belongs to. */
+  /** The session with this id, if `identity` (subject and client) is the one it belongs to. */
   get(id: string, identity: Identity): Session | undefined {
     const session = this.#sessions.get(id);
-    if (!session || session.ended || session.identity.subject !== identity.subject) return undefined;
+    if (!session || session.ended) return undefined;
+    if (session.identity.subject !== identity.subject || session.identity.clientId !== identity.clientId) return undefined;
     return session;
   }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { admit, replyHeaders } from './bridge-context.ts';
 import type { BridgeContext } from './bridge-context.ts';
 import { errors } from './errors.ts';
-import { checkPostAccept, checkProtocolVersion, parseAccept, sessionIdOf } from './http-checks.ts';
+import { checkPostAccept, checkProtocolVersion, logSession, parseAccept, sessionIdOf } from './http-checks.ts';
 import { isJsonRpcMessage, isRequest } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { PostExchange } from './post-exchange.ts';
@@ -45,6 +45,7 @@ function requireSession(context: BridgeContext, request: FastifyRequest, identit
   if (id === undefined) throw errors.BRIDGE_ERR_SESSION_REQUIRED();
   const session = context.findSession(id, identity);
   if (!session) throw errors.BRIDGE_ERR_SESSION_NOT_FOUND();
+  logSession(request, session.id);
   return session;
 }
 

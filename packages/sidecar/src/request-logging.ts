@@ -8,9 +8,6 @@ export type PinoLogger = FastifyBaseLogger & {
   isLevelEnabled?(level: string): boolean;
 };
 
-/** Longest session id copied from a request into its log bindings. */
-const MAX_LOGGED_SESSION_ID = 100;
-
 /**
  * Request ids unique across restarts of one sidecar and cheap to make: a
  * random prefix per process, then a counter (fastify's `genReqId`).
@@ -24,26 +21,14 @@ export function requestIdGenerator(): () => string {
   };
 }
 
-/** The session a request names: the Mcp-Session-Id header, or `?sessionId=` of the older transport's POSTs. */
-function claimedSession(request: FastifyRequest): string | undefined {
-  const header = request.headers['mcp-session-id'];
-  if (typeof header === 'string') return header.slice(0, MAX_LOGGED_SESSION_ID);
-  const sessionId = (request.query as Record<string, unknown> | undefined)?.sessionId;
-  return typeof sessionId === 'string' ? sessionId.slice(0, MAX_LOGGED_SESSION_ID) : undefined;
-}
-
 /**
  * onRequest of the MCP routes, after the bearer check: the request's logger
  * (fastify's child, which carries `reqId`; the server is bound on the root)
- * also names the session it is for and the signed-in user. One pino
- * `setBindings` per request, no custom child logger factory, no promise.
+ * also names the signed-in user and client. The session is bound later, by the
+ * bridge, once it has checked that the session is this user's (logSession).
  */
 export function bindRequest(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-  if (request.auth) {
-    const session = claimedSession(request);
-    const log = request.log as PinoLogger;
-    log.setBindings?.(session === undefined ? { user: request.auth.subject } : { session, user: request.auth.subject });
-  }
+  if (request.auth) (request.log as PinoLogger).setBindings?.({ user: request.auth.subject, client: request.auth.clientId });
   done();
 }
 

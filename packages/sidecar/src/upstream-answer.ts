@@ -50,7 +50,7 @@ export function answerFromUpstream(context: UpstreamContext) {
 function keepSessionTable(context: UpstreamContext, request: FastifyRequest, status: number, issued: string | string[] | undefined): void {
   const claimed = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : sessionIdOf(request);
   if (claimed === undefined) {
-    if (typeof issued === 'string' && status < 300 && request.auth) context.sessions.bind(issued, request.auth.subject);
+    if (typeof issued === 'string' && status < 300 && request.auth) context.sessions.bind(issued, request.auth);
     return;
   }
   if (status === 404 || (request.method === 'DELETE' && status < 300)) context.sessions.forget(claimed);
@@ -66,7 +66,7 @@ function streamEvents(context: UpstreamContext, request: FastifyRequest, reply: 
       const rewritten = rewriteEndpoint(context, endpoint);
       if (rewritten.key !== undefined && request.auth) {
         session = rewritten.key;
-        sessions.bind(session, request.auth.subject);
+        sessions.bind(session, request.auth);
         sessions.streamOpened(session);
       }
       return rewritten.endpoint;

@@ -1,7 +1,8 @@
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { BridgeError, checkOrigin, errors as bridgeErrors, sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
+import { BridgeError, checkOrigin, errors as bridgeErrors, logSession, sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
+import type { SessionOwner } from './upstream-sessions.ts';
 import { toolCallsIn } from './tool-call-tap.ts';
 import { answerFromUpstream, upstreamFailed } from './upstream-answer.ts';
 import { legacySessionKey } from './upstream-context.ts';
@@ -37,9 +38,8 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
   const admit = async (request: FastifyRequest): Promise<void> => {
     const refusal = checkOrigin(request, allowedOrigins);
     if (refusal) throw refusal;
-    const subject = request.auth?.subject;
-    if (subject === undefined) throw bridgeErrors.BRIDGE_ERR_UNAUTHENTICATED();
-    checkSession(context, request, subject);
+    if (!request.auth) throw bridgeErrors.BRIDGE_ERR_UNAUTHENTICATED();
+    checkSession(context, request, request.auth);
     const body = request.body;
     if (Buffer.isBuffer(body)) request.mcpToolCalls = toolCallsIn(body) ?? null;
   };
@@ -79,18 +79,20 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
  * issued to, and only while the sidecar knows it; new sessions count against
  * maxSessions.
  */
-function checkSession(context: UpstreamContext, request: FastifyRequest, subject: string): void {
+function checkSession(context: UpstreamContext, request: FastifyRequest, caller: SessionOwner): void {
   const { sessions, server } = context;
   const route = request.routeOptions.url;
   if (route === '/messages') {
     const key = legacySessionKey(request.url);
     if (key === undefined) throw bridgeErrors.BRIDGE_ERR_SESSION_REQUIRED();
-    if (!sessions.owns(key, subject)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
+    if (!sessions.owns(key, caller)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
+    logSession(request, key);
     return;
   }
   const id = route === '/mcp' ? sessionIdOf(request) : undefined;
   if (id !== undefined) {
-    if (!sessions.owns(id, subject)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
+    if (!sessions.owns(id, caller)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
+    logSession(request, id);
     return;
   }
   const opens = route === '/sse' || (request.method === 'POST' && Buffer.isBuffer(request.body) && request.body.includes(INITIALIZE));

@@ -1,9 +1,14 @@
 /** One upstream session id as the sidecar knows it. */
-interface Owner {
-  subject: string;
+interface Owner extends SessionOwner {
   lastActivity: number;
   /** Open GET/SSE streams: a session with one is in use however quiet. */
   streams: number;
+}
+
+/** Who may use a session: the signed-in user, through the OAuth client that opened it. */
+export interface SessionOwner {
+  subject: string;
+  clientId?: string;
 }
 
 /**
@@ -29,14 +34,14 @@ export class UpstreamSessions {
   }
 
   /** Binds a session id the upstream just issued; an id already bound keeps its owner. */
-  bind(id: string, subject: string): void {
-    if (!this.#owners.has(id)) this.#owners.set(id, { subject, lastActivity: Date.now(), streams: 0 });
+  bind(id: string, { subject, clientId }: SessionOwner): void {
+    if (!this.#owners.has(id)) this.#owners.set(id, { subject, clientId, lastActivity: Date.now(), streams: 0 });
   }
 
-  /** Whether `subject` may use session `id`; counts as activity when it may. */
-  owns(id: string, subject: string): boolean {
+  /** Whether `caller` (the same user AND client) may use session `id`; counts as activity when it may. */
+  owns(id: string, caller: SessionOwner): boolean {
     const owner = this.#owners.get(id);
-    if (!owner || owner.subject !== subject) return false;
+    if (!owner || owner.subject !== caller.subject || owner.clientId !== caller.clientId) return false;
     owner.lastActivity = Date.now();
     return true;
   }
