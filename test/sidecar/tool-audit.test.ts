@@ -14,10 +14,12 @@ const probe = new URL('../fixtures/probe-server.ts', import.meta.url).pathname;
 describe('tools/call audit lines of a stdio server', () => {
   let sidecar: RunningSidecar;
   let headers: Record<string, string>;
+  let clientId: string;
   before(async () => {
     const fleet = { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('pw') } } } } } };
     sidecar = await startSidecar({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
-    const { tokens } = await obtainTokens(sidecar.origin, { username: 'alice', password: 'pw' });
+    const { tokens, clientId: signedInClient } = await obtainTokens(sidecar.origin, { username: 'alice', password: 'pw' });
+    clientId = signedInClient;
     headers = { authorization: `Bearer ${tokens.access_token}`, 'mcp-protocol-version': '2025-11-25' };
   });
   after(() => sidecar.close());
@@ -33,6 +35,10 @@ describe('tools/call audit lines of a stdio server', () => {
     assert.equal(line.outcome, 'error');
     assert.equal(line.errorCode, -32000);
     assert.equal(line.session, session);
+    // The same fields as a url server's audit line: user, OAuth client, session, request id.
+    assert.equal(line.user, 'password:alice');
+    assert.equal(line.client, clientId);
+    assert.equal(typeof line.reqId, 'string');
   });
 
   test('a call the client cancels: outcome cancelled, reported once', async () => {

@@ -46,13 +46,16 @@ describe('a url server behind the sidecar', () => {
   let sidecar: RunningSidecar;
   let plain: RunningSidecar;
   let aliceToken: string;
+  let aliceClientId: string;
   let bobToken: string;
   before(async () => {
     upstream = await startHttpUpstream({ requireAuthorization: UPSTREAM_AUTH });
     const fleet = await fleetSection();
     sidecar = await startSidecar({ fleet, mcpServers: { up: { url: upstream.url, headers: { Authorization: UPSTREAM_AUTH }, forwardIdentity: true } } }, 'up');
     plain = await startSidecar({ fleet, mcpServers: { plain: { url: upstream.url, headers: { Authorization: UPSTREAM_AUTH } } } }, 'plain');
-    aliceToken = (await obtainTokens(sidecar.origin, alice)).tokens.access_token;
+    const aliceSignIn = await obtainTokens(sidecar.origin, alice);
+    aliceToken = aliceSignIn.tokens.access_token;
+    aliceClientId = aliceSignIn.clientId;
     bobToken = (await obtainTokens(sidecar.origin, bob)).tokens.access_token;
   });
   after(async () => {
@@ -145,6 +148,7 @@ describe('a url server behind the sidecar', () => {
     assert.ok(ok, 'an audit line for the headers tool');
     assert.equal(ok.outcome, 'ok');
     assert.equal(ok.user, 'password:alice');
+    assert.equal(ok.client, aliceClientId, 'the OAuth client, as on a stdio server\'s audit line');
     assert.equal(ok.server, 'up');
     assert.ok(ok.session && ok.reqId, 'the session and the request id');
     assert.equal(typeof ok.durationMs, 'number');
