@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { parseConfig } from '@mcp-fleet/config';
+import { parseConfig, replicaPort } from '@mcp-fleet/config';
 import type { FleetConfig } from '@mcp-fleet/config';
 import { buildSidecar } from '@mcp-fleet/sidecar';
 import type { SidecarOptions } from '@mcp-fleet/sidecar';
@@ -21,7 +21,7 @@ export interface RunningSidecar {
  * Parses `raw` as a fleet config (with a fresh stateDir and a free port unless
  * given) and starts the sidecar of `serverName`, its log captured.
  */
-export async function startSidecar(raw: { fleet?: Record<string, unknown>; mcpServers: Record<string, unknown> }, serverName: string, options: Pick<SidecarOptions, 'signIn'> & { port?: number } = {}): Promise<RunningSidecar> {
+export async function startSidecar(raw: { fleet?: Record<string, unknown>; mcpServers: Record<string, unknown> }, serverName: string, options: Pick<SidecarOptions, 'signIn' | 'replica'> & { port?: number } = {}): Promise<RunningSidecar> {
   const port = options.port ?? await freePort();
   const fleet = { stateDir: mkdtempSync(join(tmpdir(), 'mcp-fleet-state-')), publicUrl: 'http://127.0.0.1:{port}', ...raw.fleet };
   const servers = Object.fromEntries(Object.entries(raw.mcpServers).map(([name, server]) => [name, name === serverName ? { port, ...(server as object) } : server]));
@@ -35,8 +35,9 @@ export async function startSidecar(raw: { fleet?: Record<string, unknown>; mcpSe
       done();
     },
   });
-  const app = await buildSidecar({ config: result.config, server, logger: { level: 'debug', stream }, signIn: options.signIn });
-  await app.listen({ host: '127.0.0.1', port: server.port });
+  const app = await buildSidecar({ config: result.config, server, logger: { level: 'debug', stream }, signIn: options.signIn, replica: options.replica });
+  // Replica r listens on port + r × 1000, as mcp-sidecar --replica does.
+  await app.listen({ host: '127.0.0.1', port: replicaPort(server, options.replica ?? 0) });
   const { port: bound } = app.server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${bound}`;
   return {

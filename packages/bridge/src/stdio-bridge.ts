@@ -50,6 +50,11 @@ export interface BridgeOptions extends ChildCommand {
    * and a name in every requestState it signs.
    */
   replicaId?: string;
+  /**
+   * Where another replica of this server answers (`http://host:port`): a 2026-07-28 retry
+   * whose requestState another replica issued is handed over to it. Default: none (refused).
+   */
+  replicaOrigin?: (replicaId: string) => string | undefined;
   /** Key of the HMAC over requestState; replicas of one server share it. Default: random per process. */
   requestStateSecret?: Buffer;
   /** Caching hints on list and read results of the stateless era (default: private, 60 s). */
@@ -89,6 +94,7 @@ export class StdioBridge implements BridgeContext {
   readonly keepAliveMs: number;
   readonly health: ChildHealth;
   readonly stateless: ChannelTable;
+  readonly replicaOrigin: ((replicaId: string) => string | undefined) | undefined;
   readonly #options: BridgeOptions;
   readonly #sessions: SessionTable;
   readonly #spares: SparePool | undefined;
@@ -161,6 +167,7 @@ export class StdioBridge implements BridgeContext {
       openUpstream,
       onToolCall: options.onToolCall,
     });
+    this.replicaOrigin = options.replicaOrigin;
     this.stateless = new ChannelTable({
       name: options.name,
       log,

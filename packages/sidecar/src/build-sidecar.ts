@@ -17,6 +17,7 @@ import { auditToolCall, sessionAuditLogger } from './tool-audit.ts';
 import { rootErrorHandler } from './root-error-handler.ts';
 import { UpstreamHealth } from './upstream-health.ts';
 import { UpstreamSessions } from './upstream-sessions.ts';
+import { replicaOrigins } from './replica-origins.ts';
 
 export interface SidecarOptions {
   config: FleetConfig;
@@ -84,7 +85,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
 
   app.decorateRequest('auth', null);
   const replica = replicaId(options.replica ?? 0);
-  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret);
+  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret, replicaOrigins(config, server));
   let draining = false;
   let closing = false;
   // `accepting: false` while draining: the proxy's health check for new sessions (health_body) then
@@ -124,11 +125,15 @@ function rejectUnsupported(server: ServerConfig): void {
 type BearerCheck = ReturnType<typeof createServerAuth>['bearerCheck'];
 
 /** A `command` server: the stdio bridge, a child per session (or one shared). */
-async function serveCommand(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, replica: string, secret: string): Promise<McpBackend> {
+async function serveCommand(
+  app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, replica: string, secret: string,
+  replicaOrigin: (replicaId: string) => string | undefined,
+): Promise<McpBackend> {
   const auditLogger = sessionAuditLogger(app.log);
   const bridgeOptions: BridgeOptions = {
     ...bridgeOptionsFromServer(server),
     replicaId: replica,
+    replicaOrigin,
     requestStateSecret: requestStateKey(secret),
     identify: (request) => (request.auth ? { subject: request.auth.subject, email: request.auth.email, clientId: request.auth.clientId } : null),
     onToolCall: (call) => auditToolCall(auditLogger(call), metrics, call, call.requestId),

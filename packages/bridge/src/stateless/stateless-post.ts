@@ -13,10 +13,13 @@ import type { SubscriptionFilter } from './listeners.ts';
 import { discoverResult } from './result-shaping.ts';
 import { StatelessExchange } from './stateless-exchange.ts';
 import { FORWARDED_METHODS, StatelessCode } from './wire.ts';
+import { handOverRetry, replicaHoldingState } from './retry-hand-over.ts';
 
 /** What the stateless handler needs besides the shared bridge context. */
 export interface StatelessContext extends BridgeContext {
   readonly stateless: ChannelTable;
+  /** Where another replica of this server answers (`http://host:port`), for retries it holds. */
+  readonly replicaOrigin?: (replicaId: string) => string | undefined;
 }
 
 /**
@@ -58,6 +61,9 @@ async function servePost(context: StatelessContext, request: FastifyRequest, rep
   if (method !== 'server/discover' && method !== 'subscriptions/listen' && !FORWARDED_METHODS.has(method)) {
     return refuse(reply, id, { status: 404, code: StatelessCode.MethodNotFound, message: `Method not found: ${method.slice(0, 100)}` });
   }
+  const holder = replicaHoldingState(context.stateless, body, identity.subject, request);
+  const holderOrigin = holder === undefined ? undefined : context.replicaOrigin?.(holder);
+  if (holderOrigin !== undefined && await handOverRetry(request, reply, holderOrigin)) return;
   const channel = await context.stateless.channelFor(identity);
   const down = channel.session.unavailableReason();
   if (down) throw errors.BRIDGE_ERR_CHILD_DOWN(context.name, down);
