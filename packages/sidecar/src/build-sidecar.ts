@@ -27,6 +27,12 @@ export interface SidecarOptions {
   signIn?: SignInOptions;
   /** Which replica of the server this process is (0-based, default 0): its session-id prefix and /health. */
   replica?: number;
+  /**
+   * Where the other replicas answer, `{replica}` standing for the number
+   * (`http://NAME-{replica}.NAME.NS.svc.cluster.local:8001` on Kubernetes).
+   * Default: from the config's placement (fleet.hosts) and ports (port + r × 1000).
+   */
+  replicaOriginTemplate?: string;
 }
 
 /** How long a draining replica keeps answering before it may close: Caddy checks /health every second. */
@@ -85,7 +91,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
 
   app.decorateRequest('auth', null);
   const replica = replicaId(options.replica ?? 0);
-  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret, replicaOrigins(config, server));
+  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret, replicaOrigins(config, server, options.replicaOriginTemplate));
   let draining = false;
   let closing = false;
   // `accepting: false` while draining: the proxy's health check for new sessions (health_body) then

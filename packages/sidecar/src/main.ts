@@ -16,6 +16,8 @@ async function main(): Promise<void> {
       replica: { type: 'string', short: 'r', default: '0' },
       // Listen on this port instead: in a container (mcp-fleet k8s) each replica has a network of its own.
       port: { type: 'string' },
+      // Where the other replicas answer, {replica} standing for the number (Kubernetes pod DNS names).
+      'peer-origin': { type: 'string' },
     },
   });
   const loaded = loadConfig(values.config);
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const logStream = new BufferedLogStream({ fd: 1 });
   const app = await buildSidecar({
     config: loaded.config, server, logger: { level: loaded.config.logLevel, stream: logStream }, replica,
+    replicaOriginTemplate: values['peer-origin'],
   });
   // pm2 stop/restart: drain first (no new sessions, calls in flight finish), up to killTimeout.
   closeOnSignals(app, () => drainSidecar(app, server.killTimeoutMs));

@@ -3,7 +3,7 @@
 // that gives each pod its DNS name, a PodDisruptionBudget and a NetworkPolicy.
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import {
-  CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configChecksum, configMapName, nonRootPod, serverLabels,
+  CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configChecksum, configMapName, nonRootPod, replicaHost, serverLabels,
 } from './cluster-layout.ts';
 import type { K8sOptions } from './cluster-layout.ts';
 import { podConfig } from './pod-config.ts';
@@ -27,8 +27,10 @@ export function memoryMi(size: string): number {
  * from the pod name's ordinal (a StatefulSet's pod NAME-3 has hostname NAME-3), on the
  * server's own port (each pod has its network; port + N × 1000 is for replicas sharing one).
  */
-export function sidecarArgs(server: ServerConfig): string[] {
-  const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}" --port ${server.port}`;
+export function sidecarArgs(server: ServerConfig, namespace: string): string[] {
+  // A 2026-07-28 retry that lands on another pod is handed over to the pod that issued its requestState.
+  const peers = `http://${replicaHost(server, 0, namespace).replace(`${server.name}-0.`, `${server.name}-{replica}.`)}:${server.port}`;
+  const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}" --port ${server.port} --peer-origin ${peers}`;
   return ['/bin/sh', '-c', command];
 }
 
@@ -55,7 +57,7 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
   const container = {
     name: 'sidecar',
     image: options.image,
-    args: sidecarArgs(server),
+    args: sidecarArgs(server, options.namespace),
     workingDir: IMAGE.workdir,
     env: [
       { name: 'MCP_FLEET_CONFIG', value: CONFIG_FILE },

@@ -111,7 +111,7 @@ describe('mcp-fleet k8s', () => {
     const [container] = podSpec(set).containers;
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(container[probe].httpGet, { path: '/health', port: 'http' }, probe);
     assert.equal(container.ports[0].containerPort, 8001);
-    assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}" --port 8001$/);
+    assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}" --port 8001 --peer-origin http:\/\/context7-\{replica\}\.context7\.mcp-fleet\.svc\.cluster\.local:8001$/);
     assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     assert.equal(podSpec(set).securityContext.runAsNonRoot, true);
     assert.equal(podSpec(set).automountServiceAccountToken, false);
