@@ -3,7 +3,8 @@ import { APP_PREFIX, askApp, appName, replicaLabel, sidecarApp } from './fleet-a
 import type { Pm2Connection } from './pm2-connection.ts';
 import { placedReplicas } from './replica-placement.ts';
 import type { PlacedReplica } from './replica-placement.ts';
-import { portTaken, waitHealthy } from './server-health.ts';
+import { askPortFor, askUrlFor } from './caddy/ask-server.ts';
+import { portTaken, waitAnswering, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
 
 export interface ReconcileResult {
@@ -38,11 +39,14 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
     result.stopped.push(name.slice(APP_PREFIX.length));
   }
 
+  // Caddy asks it on the first TLS handshake of a name: `up` returns once it answers.
+  let askStarted = false;
   if (ask) {
     const current = running.get(ask.name);
     if (!current || current.fingerprint !== ask.env.MCP_FLEET_FINGERPRINT || current.status !== 'online') {
       if (current) await pm2.delete(ask.name);
       await pm2.start(ask);
+      askStarted = true;
     }
   }
 
@@ -66,10 +70,16 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
     toWait.push(placed);
   }
 
-  await Promise.all(toWait.map(async (placed) => {
-    if (await waitHealthy(placed, START_TIMEOUT_MS)) return;
-    const lines = await lastLogLines(config, placed.server, 5, placed.replica);
-    result.failed.push({ server: replicaLabel(placed.server, placed.replica), port: placed.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
-  }));
+  await Promise.all([
+    ...toWait.map(async (placed) => {
+      if (await waitHealthy(placed, START_TIMEOUT_MS)) return;
+      const lines = await lastLogLines(config, placed.server, 5, placed.replica);
+      result.failed.push({ server: replicaLabel(placed.server, placed.replica), port: placed.port, reason: lines.at(-1) ?? 'it did not answer /health in time' });
+    }),
+    (async () => {
+      if (!askStarted || await waitAnswering(askUrlFor(config), START_TIMEOUT_MS)) return;
+      result.failed.push({ server: 'the on-demand TLS ask endpoint', port: askPortFor(config), reason: 'it did not answer in time (pm2 app mcp-fleet:ask)' });
+    })(),
+  ]);
   return result;
 }

@@ -41,6 +41,16 @@ export async function waitHealthy(target: HealthTarget, timeoutMs: number): Prom
   return false;
 }
 
+/** Waits until `url` answers at all (any status); false after `timeoutMs`. */
+export async function waitAnswering(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(url, { signal: AbortSignal.timeout(500) }).then(() => true, () => false)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 /** Whether something already listens on the replica's address and port (on this machine). */
 export async function portTaken(target: HealthTarget): Promise<boolean> {
   return new Promise((resolve) => {
