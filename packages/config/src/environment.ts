@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { referencedVariables } from "./expand-env.ts";
 import { joinPath } from "./json-path.ts";
 import { parseJson } from "./json-syntax.ts";
 import type { FleetConfig } from "./types.ts";
@@ -10,13 +11,8 @@ import type { FleetConfig } from "./types.ts";
  */
 export const INHERITED_ENV_VARS: readonly string[] = Object.freeze(["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LANG", "TMPDIR"]);
 
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g;
-
-function collect(value: unknown, into: Set<string>): Set<string> {
-  if (typeof value === "string") for (const match of value.matchAll(REFERENCE)) into.add(match[1]!);
-  else if (Array.isArray(value)) for (const item of value) collect(item, into);
-  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) collect(item, into);
-  return into;
+function namesIn(value: unknown): Set<string> {
+  return new Set(referencedVariables(value).map((variable) => variable.name));
 }
 
 /** The `${VAR}` names a config file uses: outside `mcpServers` (fleet-wide) and per server. */
@@ -29,9 +25,9 @@ export function envReferences(configFile: string): EnvReferences {
   const { mcpServers, ...rest } = raw;
   const servers = new Map<string, ReadonlySet<string>>();
   if (mcpServers !== null && typeof mcpServers === "object") {
-    for (const [name, block] of Object.entries(mcpServers)) servers.set(name, collect(block, new Set()));
+    for (const [name, block] of Object.entries(mcpServers)) servers.set(name, namesIn(block));
   }
-  return { fleet: collect(rest, new Set()), servers };
+  return { fleet: namesIn(rest), servers };
 }
 
 /** Not an error: a setting that works but that an operator should see said out loud. */

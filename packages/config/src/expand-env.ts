@@ -45,6 +45,25 @@ function expandValue(value: unknown, path: string, state: State): unknown {
   return value;
 }
 
+/** One `${NAME}` a config names; `optional` when every use has a default (`${NAME:-…}`). */
+export type VariableReference = { readonly name: string; readonly optional: boolean };
+
+/** The variables a raw (unexpanded) JSON value names, in every string value, sorted by name. */
+export function referencedVariables(raw: unknown): VariableReference[] {
+  const found = new Map<string, boolean>();
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") {
+      for (const match of value.matchAll(REFERENCE)) found.set(match[1]!, (found.get(match[1]!) ?? true) && match[2] !== undefined);
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value !== null && typeof value === "object") {
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(raw);
+  return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([name, optional]) => ({ name, optional }));
+}
+
 /**
  * Expands `${VAR}` and `${VAR:-default}` in every string value (keys are left alone) of the raw
  * JSON. A missing variable without a default is a problem naming the variable and the path.

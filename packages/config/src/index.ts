@@ -1,5 +1,7 @@
 // The whole public surface of @mcp-fleet/config. Named exports only.
 export { loadConfig } from "./load.ts";
+export { referencedVariables } from "./expand-env.ts";
+export type { VariableReference } from "./expand-env.ts";
 export { parseConfig } from "./parse.ts";
 export { formatProblems } from "./format-problems.ts";
 export { INHERITED_ENV_VARS, configWarnings, envReferences } from "./environment.ts";

@@ -1,14 +1,13 @@
 // `mcp-fleet k8s`: the manifests for a cluster, built from the validated config and the
 // file as written (so `${VAR}`s stay references to the Secret, never values).
 import { readFileSync } from 'node:fs';
-import { formatProblems, loadConfig } from '@mcp-fleet/config';
+import { formatProblems, loadConfig, referencedVariables } from '@mcp-fleet/config';
 import type { Env } from '@mcp-fleet/config';
 import { errors } from '../errors.ts';
 import { K8S_DEFAULTS } from '../k8s/cluster-layout.ts';
 import type { K8sOptions } from '../k8s/cluster-layout.ts';
 import type { RawConfig } from '../k8s/pod-config.ts';
 import { buildManifests, renderManifests } from '../k8s/render-manifests.ts';
-import { variablesIn } from '../k8s/secret-references.ts';
 
 /**
  * The config validated as the pods will see it. The secrets live in the cluster, not on
@@ -21,7 +20,7 @@ function loadForCluster(file: string, env: Env): { config: ReturnType<typeof loa
   } catch {
     raw = undefined; // loadConfig below says what is wrong with the file
   }
-  const standIns = Object.fromEntries((raw ? variablesIn(raw) : [])
+  const standIns = Object.fromEntries((raw ? referencedVariables(raw) : [])
     .filter((variable) => !variable.optional && !env[variable.name])
     .map((variable) => [variable.name, `set-in-the-cluster-secret-${variable.name}`]));
   const loaded = loadConfig(file, { ...env, ...standIns });

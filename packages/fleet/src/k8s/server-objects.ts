@@ -8,7 +8,8 @@ import {
 import type { K8sOptions } from './cluster-layout.ts';
 import { podConfig } from './pod-config.ts';
 import type { RawConfig } from './pod-config.ts';
-import { secretEnv, variablesIn } from './secret-references.ts';
+import { referencedVariables } from '@mcp-fleet/config';
+import { secretEnv } from './secret-references.ts';
 
 /** Room above the server's killTimeout for the sidecar to end its sessions before the kubelet kills it. */
 const SHUTDOWN_MARGIN_S = 10;
@@ -62,7 +63,7 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
     env: [
       { name: 'MCP_FLEET_CONFIG', value: CONFIG_FILE },
       { name: 'HOME', value: IMAGE.home },
-      ...secretEnv(variablesIn(podJson)),
+      ...secretEnv(referencedVariables(podJson)),
     ],
     ports: [{ name: 'http', containerPort: server.port }],
     // A first start may download the server with npx: give it time before liveness counts.
