@@ -8,7 +8,7 @@ export { INHERITED_ENV_VARS, configWarnings, envReferences } from "./environment
 export type { ConfigWarning, EnvReferences } from "./environment.ts";
 export { ConfigError, ConfigErrorCode } from "./errors.ts";
 export type { ConfigErrorOptions, ConfigProblem } from "./errors.ts";
-export { REPLICA_PORT_STRIDE, replicaAddress, replicaHost, replicaId, replicaNumbers, replicaOfSessionId, replicaPort } from "./replicas.ts";
+export { REPLICA_PORT_STRIDE, dialAddress, replicaDialAddress, replicaAddress, replicaHost, replicaId, replicaNumbers, replicaOfSessionId, replicaPort } from "./replicas.ts";
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, defaults } from "./defaults.ts";
 export type {
   AllowList,

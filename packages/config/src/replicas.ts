@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import type { ServerConfig } from "./types.ts";
 
 /**
@@ -37,4 +38,17 @@ export function replicaAddress(config: { readonly hosts: Readonly<Record<string,
 /** 0..replicas-1. */
 export function replicaNumbers(server: Pick<ServerConfig, "replicas">): number[] {
   return Array.from({ length: server.replicas }, (_, replica) => replica);
+}
+
+/** `host:port` to reach what listens on `address`: a wildcard listen address is this machine's loopback. */
+export function dialAddress(address: string, port: number): string {
+  let host = address.replace(/^\[|\]$/g, "");
+  if (host === "0.0.0.0") host = "127.0.0.1";
+  if (host === "::") host = "::1";
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Where replica `replica` of `server` is reached: its address (fleet.hosts placement) and port. */
+export function replicaDialAddress(config: { readonly hosts: Readonly<Record<string, { readonly address: string }>> }, server: Pick<ServerConfig, "hosts" | "host" | "port">, replica: number): string {
+  return dialAddress(replicaAddress(config, server, replica), replicaPort(server, replica));
 }

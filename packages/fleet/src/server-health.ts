@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { dialAddress } from '@mcp-fleet/config';
 
 /** Where a sidecar replica answers: see placeReplica. */
 export interface HealthTarget {
@@ -16,9 +17,7 @@ export interface ServerHealth {
 }
 
 function origin({ address, port }: HealthTarget): string {
-  // A wildcard listen address is reached on loopback.
-  const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `http://${dialAddress(address, port)}`;
 }
 
 /** A replica's /health (reached over the network when it runs on another host), or undefined when it does not answer 2xx within `timeoutMs`. */

@@ -1,5 +1,4 @@
-import { isIPv6 } from 'node:net';
-import { replicaAddress, replicaPort } from '@mcp-fleet/config';
+import { replicaDialAddress } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 
 /**
@@ -14,9 +13,6 @@ export function replicaOrigins(config: FleetConfig, server: ServerConfig, templa
     const replica = match ? Number(match[1]) : -1;
     if (replica < 0 || replica >= server.replicas) return undefined;
     if (template !== undefined) return template.replaceAll('{replica}', String(replica));
-    let host = replicaAddress(config, server, replica);
-    if (host === '0.0.0.0') host = '127.0.0.1';
-    if (host === '::') host = '::1';
-    return `http://${isIPv6(host) ? `[${host}]` : host}:${replicaPort(server, replica)}`;
+    return `http://${replicaDialAddress(config, server, replica)}`;
   };
 }

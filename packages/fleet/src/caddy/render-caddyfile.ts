@@ -1,8 +1,7 @@
 // `mcp-fleet caddyfile`: the Caddyfile that terminates TLS and routes NAME.DOMAIN to the
 // auth sidecar of server NAME. Written for Caddy 2.6 (Debian's package) and later; the
 // output is in `caddy fmt` form, so Caddy does not warn that it is unformatted.
-import { isIPv6 } from 'node:net';
-import { replicaAddress, replicaId, replicaNumbers, replicaPort } from '@mcp-fleet/config';
+import { replicaDialAddress, replicaId, replicaNumbers } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { askUrlFor, routedServers } from './ask-server.ts';
 import { CaddyError } from './caddy-error.ts';
@@ -86,7 +85,7 @@ export function renderCaddyfile(config: FleetConfig, options: CaddyfileOptions =
   const site = mode === 'off' ? `http://*.${domain}` : `*.${domain}`;
   const body: string[] = [...tlsLines(config), ...ROUTE_NOTES];
   const servers = routedServers(config);
-  const dial = options.dial ?? ((server: ServerConfig, replica: number) => upstreamAddress(config, server, replica));
+  const dial = options.dial ?? ((server: ServerConfig, replica: number) => replicaDialAddress(config, server, replica));
   for (const server of servers) body.push(...serverRoute(server, domain, mode, replicaNumbers(server).map((replica) => dial(server, replica))));
   body.push(
     '# Any other NAME.DOMAIN: not a server of this fleet.',
@@ -210,16 +209,6 @@ function serverRoute(server: ServerConfig, domain: string, mode: FleetConfig['tl
     '}',
     '',
   ];
-}
-
-/** host:port of a replica as Caddy dials it (its fleet.hosts address, if placed): a wildcard listen address is reached on loopback. */
-function upstreamAddress(config: FleetConfig, server: ServerConfig, replica: number): string {
-  let host = replicaAddress(config, server, replica);
-  if (host === '0.0.0.0') host = '127.0.0.1';
-  if (host === '::' || host === '[::]') host = '::1';
-  host = host.replace(/^\[|\]$/g, '');
-  const port = replicaPort(server, replica);
-  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function dnsProviderOf(config: FleetConfig): string {
