@@ -56,8 +56,11 @@ export function componentLabels(component: 'edge' | 'redis'): Record<string, str
 /** Labels every sidecar pod has, whatever its server: what Redis admits. */
 export const SIDECAR_POD_LABELS = { ...PART_OF, 'app.kubernetes.io/component': 'sidecar' } as const;
 
-/** Replica N of a server is pod `NAME-N` of its StatefulSet, addressed through its headless Service. */
-export function replicaHost(server: ServerConfig, replica: number, namespace: string): string {
+/**
+ * Replica N of a server is pod `NAME-N` of its StatefulSet, addressed through its headless
+ * Service; `replica` may also be a placeholder such as "{replica}" (the sidecar's --peer-origin).
+ */
+export function replicaHost(server: ServerConfig, replica: number | string, namespace: string): string {
   return `${server.name}-${replica}.${server.name}.${namespace}.svc.cluster.local`;
 }
 

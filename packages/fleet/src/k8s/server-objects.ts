@@ -30,7 +30,7 @@ export function memoryMi(size: string): number {
  */
 export function sidecarArgs(server: ServerConfig, namespace: string): string[] {
   // A 2026-07-28 retry that lands on another pod is handed over to the pod that issued its requestState.
-  const peers = `http://${replicaHost(server, 0, namespace).replace(`${server.name}-0.`, `${server.name}-{replica}.`)}:${server.port}`;
+  const peers = `http://${replicaHost(server, '{replica}', namespace)}:${server.port}`;
   const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}" --port ${server.port} --peer-origin ${peers}`;
   return ['/bin/sh', '-c', command];
 }
