@@ -30,12 +30,16 @@ export function caddyStorageDir(root: string): string {
   return join(root, 'storage');
 }
 
-/** `caddy run` on `caddyfile`, every file of it under `root`. Resolves once the process is spawned. */
-export function startCaddy(caddyfile: string, root: string): RunningCaddy {
+/**
+ * `caddy run` on `caddyfile`, every file of it under `root`; `commandPrefix` runs it
+ * elsewhere (`ip netns exec NS` for another test host). Resolves once the process is spawned.
+ */
+export function startCaddy(caddyfile: string, root: string, options: { commandPrefix?: readonly string[] } = {}): RunningCaddy {
   mkdirSync(root, { recursive: true });
   const configFile = join(root, 'Caddyfile');
   writeFileSync(configFile, caddyfile);
-  const child = spawn(CADDY, ['run', '--config', configFile, '--adapter', 'caddyfile'], {
+  const [command, ...prefixArgs] = [...(options.commandPrefix ?? []), CADDY];
+  const child = spawn(command, [...prefixArgs, 'run', '--config', configFile, '--adapter', 'caddyfile'], {
     env: isolatedCaddyEnv(root),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,17 +66,24 @@ export function startCaddy(caddyfile: string, root: string): RunningCaddy {
   };
 }
 
-/** Resolves NAME.mcp.test (and mcp.test) to 127.0.0.1; any other name as usual. */
-export function testDomainLookup(hostname: string, options: LookupOptions, callback: (...args: any[]) => void): void {
-  const name = hostname.toLowerCase();
-  if (name === TEST_DOMAIN || name.endsWith(`.${TEST_DOMAIN}`)) {
-    const address: LookupAddress = { address: '127.0.0.1', family: 4 };
-    if (options.all) callback(null, [address]);
-    else callback(null, address.address, address.family);
-    return;
-  }
-  dnsLookup(hostname, options, callback);
+type Lookup = (hostname: string, options: LookupOptions, callback: (...args: any[]) => void) => void;
+
+/** A DNS lookup that resolves NAME.mcp.test (and mcp.test) to `ipv4`; any other name as usual. */
+export function testDomainLookupTo(ipv4: string): Lookup {
+  return (hostname, options, callback) => {
+    const name = hostname.toLowerCase();
+    if (name === TEST_DOMAIN || name.endsWith(`.${TEST_DOMAIN}`)) {
+      const address: LookupAddress = { address: ipv4, family: 4 };
+      if (options.all) callback(null, [address]);
+      else callback(null, address.address, address.family);
+      return;
+    }
+    dnsLookup(hostname, options, callback);
+  };
 }
+
+/** Resolves NAME.mcp.test (and mcp.test) to 127.0.0.1; any other name as usual. */
+export const testDomainLookup = testDomainLookupTo('127.0.0.1');
 
 export interface CaddyClient {
   readonly dispatcher: Agent;

@@ -9,10 +9,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `mcp-fleet ARGS` as a user would, with its own PM2_HOME. */
-export function runFleetCli(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/**
+ * Runs `mcp-fleet ARGS` as a user would, with its own PM2_HOME; `commandPrefix` runs it
+ * elsewhere (`ip netns exec NS` for another test host).
+ */
+export function runFleetCli(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number; commandPrefix?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FLEET_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, ...prefixArgs] = [...(options.commandPrefix ?? []), process.execPath];
+    const child = spawn(command, [...prefixArgs, FLEET_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });

@@ -44,6 +44,10 @@ export type RedisServerOptions = {
   readonly dir?: string;
   /** Clients must AUTH with it (`--requirepass`); `url` carries no password. */
   readonly requirePass?: string;
+  /** The address to listen on (default 127.0.0.1); the port is then 6379 unless `restartOf` says otherwise. */
+  readonly bind?: string;
+  /** Put in front of redis-server, e.g. `ip netns exec NS` to run it on another test host. */
+  readonly commandPrefix?: readonly string[];
 };
 
 /**
@@ -53,17 +57,21 @@ export type RedisServerOptions = {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer & { readonly port: number }> {
   const given = options.restartOf?.dir ?? options.dir;
   const dir = given ?? await mkdtemp(join(tmpdir(), 'mcp-fleet-redis-'));
-  const port = options.restartOf?.port ?? await freeLoopbackPort();
+  const bind = options.bind ?? '127.0.0.1';
+  // Another address is another host's: its ports are all free.
+  const port = options.restartOf?.port ?? (options.bind ? 6379 : await freeLoopbackPort());
   const persistence = given ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir,
+  const [command, ...prefixArgs] = [...(options.commandPrefix ?? []), 'redis-server'];
+  const child = spawn(command, [
+    // Protected mode refuses every client that is not on loopback unless a password is set.
+    ...prefixArgs, '--port', String(port), '--bind', bind, ...(options.bind ? ['--protected-mode', 'no'] : []), '--save', '', ...persistence, '--dir', dir,
     ...(options.requirePass ? ['--requirepass', options.requirePass] : []),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://${bind}:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
