@@ -1,7 +1,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { createServerAuth, createSignInMethods, openStorage } from '@mcp-fleet/auth';
-import type { SignInOptions } from '@mcp-fleet/auth';
+import type { OpenedStorage, SignInOptions } from '@mcp-fleet/auth';
 import { StdioBridge, bridgeOptionsFromServer, bridgePlugin } from '@mcp-fleet/bridge';
 import type { BridgeOptions, Identity } from '@mcp-fleet/bridge';
 import { replicaId } from '@mcp-fleet/config';
@@ -17,6 +17,7 @@ import { auditToolCall, sessionAuditLogger } from './tool-audit.ts';
 import { rootErrorHandler } from './root-error-handler.ts';
 import { UpstreamHealth } from './upstream-health.ts';
 import { UpstreamSessions } from './upstream-sessions.ts';
+import type { SharedSessionOwners } from './upstream-sessions.ts';
 import { replicaOrigins } from './replica-origins.ts';
 
 export interface SidecarOptions {
@@ -91,7 +92,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
 
   app.decorateRequest('auth', null);
   const replica = replicaId(options.replica ?? 0);
-  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret, replicaOrigins(config, server, options.replicaOriginTemplate));
+  const backend = server.kind === 'http' ? await serveUrl(app, server, metrics, auth.bearerCheck, replica, config.storage.kind === 'redis' ? sharedSessionOwners(storage) : undefined) : await serveCommand(app, server, metrics, auth.bearerCheck, replica, storage.secret, replicaOrigins(config, server, options.replicaOriginTemplate));
   let draining = false;
   let closing = false;
   // `accepting: false` while draining: the proxy's health check for new sessions (health_body) then
@@ -170,11 +171,14 @@ async function serveCommand(
 }
 
 /** A `url` server: the same bearer check, then a proxy to its URL. */
-async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, replica: string): Promise<McpBackend> {
+async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: SidecarMetrics, bearerCheck: BearerCheck, replica: string, shared: SharedSessionOwners | undefined): Promise<McpBackend> {
   const upstream = new URL(server.url as string);
-  const sessions = new UpstreamSessions({ idleTimeoutMs: server.sessionIdleTimeoutMs });
+  const sessions = new UpstreamSessions({
+    idleTimeoutMs: server.sessionIdleTimeoutMs, shared,
+    onSharedFailure: (error) => app.log.warn({ err: error }, 'could not share a session\'s owner with the other replicas; they answer its requests with 404'),
+  });
   app.addHook('onClose', async () => sessions.close());
-  const context = { server, upstream, sessions, metrics, messagesPath: new URL('messages', upstream).pathname };
+  const context = { server, upstream, sessions, metrics };
   // @fastify/http-proxy brings undici and ws: loaded only by sidecars of url servers.
   const { upstreamProxy } = await import('./upstream-proxy.ts');
   await app.register(async (mcp) => {
@@ -191,5 +195,20 @@ async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: Sid
       const report = await health.report(sessions.size);
       return { sessions: sessions.size, upstreamUp: report.upstream.reachable ? 1 : 0 };
     },
+  };
+}
+
+/** Session owners of a url server in the fleet's Redis, beside the authorization server's state. */
+function sharedSessionOwners(storage: OpenedStorage): SharedSessionOwners {
+  const stored = new storage.Adapter('UpstreamSession');
+  return {
+    save: (id, owner, expiresInSeconds) => stored.upsert(id, { ...owner }, expiresInSeconds),
+    find: async (id) => {
+      const payload = await stored.find(id);
+      if (typeof payload?.subject !== 'string') return undefined;
+      const { subject, clientId, messagesPath } = payload;
+      return { subject, ...(typeof clientId === 'string' ? { clientId } : {}), ...(typeof messagesPath === 'string' ? { messagesPath } : {}) };
+    },
+    destroy: (id) => stored.destroy(id),
   };
 }

@@ -12,6 +12,9 @@ import { sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
 import { legacySessionKey } from './upstream-context.ts';
 import type { UpstreamContext } from './upstream-context.ts';
 
+/** What reply-from hands `onResponse`: the upstream's status, headers and body. */
+type UpstreamResponse = { statusCode: number; headers: IncomingMessage['headers']; stream: Readable };
+
 const reporterFor = (context: UpstreamContext, request: FastifyRequest) =>
   (call: ToolCallRecord) => auditToolCall(request.log, context.metrics, call);
 
@@ -22,7 +25,7 @@ const reporterFor = (context: UpstreamContext, request: FastifyRequest) =>
  * chunk as it comes; JSON bodies go through fastify's stream sending.
  */
 export function answerFromUpstream(context: UpstreamContext) {
-  return (request: FastifyRequest, reply: FastifyReply, res: { statusCode: number; headers: IncomingMessage['headers']; stream: Readable }): void => {
+  return (request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse): void => {
     const status = res.statusCode;
     const calls = request.mcpToolCalls;
     if (status === 401 || status === 403 || status === 407) {
@@ -34,26 +37,36 @@ export function answerFromUpstream(context: UpstreamContext) {
       sendRefusal(reply, errors.SIDECAR_ERR_UPSTREAM_CREDENTIALS(context.server.name, String(status)));
       return;
     }
-    keepSessionTable(context, request, status, res.headers['mcp-session-id']);
-    const eventStream = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
-    const stages: Transform[] = [];
-    if (calls) stages.push(new ToolCallTap({ calls, eventStream, report: reporterFor(context, request) }));
-    if (!eventStream) {
-      reply.send(stages.length === 0 ? res.stream : pipeline(res.stream, stages[0], () => {}));
-      return;
-    }
-    streamEvents(context, request, reply, { status, body: res.stream, stages });
+    const bound = keepSessionTable(context, request, status, res.headers['mcp-session-id']);
+    // A new session is answered once every replica knows its owner: the client's next request may reach another.
+    if (bound) bound.then(() => passOn(context, request, reply, res));
+    else passOn(context, request, reply, res);
   };
 }
 
-/** Binds a session the upstream issued to the user who asked; forgets ended ones. */
-function keepSessionTable(context: UpstreamContext, request: FastifyRequest, status: number, issued: string | string[] | undefined): void {
-  const claimed = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : sessionIdOf(request);
-  if (claimed === undefined) {
-    if (typeof issued === 'string' && status < 300 && request.auth) context.sessions.bind(issued, request.auth);
+/** Sends the upstream's answer on: JSON bodies through fastify, event streams as they come. */
+function passOn(context: UpstreamContext, request: FastifyRequest, reply: FastifyReply, res: UpstreamResponse): void {
+  const status = res.statusCode;
+  const calls = request.mcpToolCalls;
+  const eventStream = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
+  const stages: Transform[] = [];
+  if (calls) stages.push(new ToolCallTap({ calls, eventStream, report: reporterFor(context, request) }));
+  if (!eventStream) {
+    reply.send(stages.length === 0 ? res.stream : pipeline(res.stream, stages[0], () => {}));
     return;
   }
+  streamEvents(context, request, reply, { status, body: res.stream, stages });
+}
+
+/** Binds a session the upstream issued to the user who asked (resolves once bound); forgets ended ones. */
+function keepSessionTable(context: UpstreamContext, request: FastifyRequest, status: number, issued: string | string[] | undefined): Promise<void> | undefined {
+  const claimed = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : sessionIdOf(request);
+  if (claimed === undefined) {
+    if (typeof issued === 'string' && status < 300 && request.auth) return context.sessions.bind(issued, request.auth);
+    return undefined;
+  }
   if (status === 404 || (request.method === 'DELETE' && status < 300)) context.sessions.forget(claimed);
+  return undefined;
 }
 
 function streamEvents(context: UpstreamContext, request: FastifyRequest, reply: FastifyReply, answer: { status: number; body: Readable; stages: Transform[] }): void {
@@ -62,12 +75,14 @@ function streamEvents(context: UpstreamContext, request: FastifyRequest, reply: 
   let legacy = false;
   if (request.routeOptions.url === '/sse') {
     legacy = true;
-    answer.stages.push(new SseEndpointRewrite((endpoint) => {
+    answer.stages.push(new SseEndpointRewrite(async (endpoint) => {
       const rewritten = rewriteEndpoint(context, endpoint);
       if (rewritten.key !== undefined && request.auth) {
         session = rewritten.key;
-        sessions.bind(session, request.auth);
+        const bound = sessions.bind(session, request.auth, rewritten.messagesPath);
         sessions.streamOpened(session);
+        // The client may POST its first message to another replica as soon as it has the endpoint.
+        await bound;
       }
       return rewritten.endpoint;
     }));
@@ -91,7 +106,7 @@ function streamEvents(context: UpstreamContext, request: FastifyRequest, reply: 
  * it: the sidecar's `/messages` with the same query, remembering the upstream
  * path for the POSTs. An endpoint on another origin is left as it is.
  */
-function rewriteEndpoint(context: UpstreamContext, endpoint: string): { endpoint: string; key?: string } {
+function rewriteEndpoint(context: UpstreamContext, endpoint: string): { endpoint: string; key?: string; messagesPath?: string } {
   let target: URL;
   try {
     target = new URL(endpoint.trim(), context.upstream);
@@ -99,8 +114,7 @@ function rewriteEndpoint(context: UpstreamContext, endpoint: string): { endpoint
     return { endpoint };
   }
   if (target.origin !== context.upstream.origin) return { endpoint };
-  context.messagesPath = target.pathname;
-  return { endpoint: `/messages${target.search}`, key: target.search === '' ? undefined : target.search };
+  return { endpoint: `/messages${target.search}`, key: target.search === '' ? undefined : target.search, messagesPath: target.pathname };
 }
 
 /** reply-from's `onError`: the upstream could not be reached, or timed out. */

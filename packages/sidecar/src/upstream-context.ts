@@ -17,8 +17,6 @@ export interface UpstreamContext {
   readonly upstream: URL;
   readonly sessions: UpstreamSessions;
   readonly metrics: SidecarMetrics;
-  /** Where the older transport's messages go upstream, as its `endpoint` event last said. */
-  messagesPath: string;
 }
 
 /** The older transport's session key: the query string its `endpoint` event gave (`?sessionId=…`). */

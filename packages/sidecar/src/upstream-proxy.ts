@@ -39,7 +39,7 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
     const refusal = checkOrigin(request, allowedOrigins);
     if (refusal) throw refusal;
     if (!request.auth) throw bridgeErrors.BRIDGE_ERR_UNAUTHENTICATED();
-    checkSession(context, request, request.auth);
+    await checkSession(context, request, request.auth);
     const body = request.body;
     if (Buffer.isBuffer(body)) request.mcpToolCalls = toolCallsIn(body) ?? null;
   };
@@ -65,7 +65,9 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
       onError: upstreamFailed(context) as never,
     },
     handler: (request, reply, _dest, replyOptions) => {
-      const source = request.routeOptions.url === '/messages' ? context.messagesPath + (legacySessionKey(request.url) ?? '') : mcpSource;
+      const key = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : undefined;
+      // The session was checked before: its messages path is known, here or from the replica that opened it.
+      const source = key === undefined ? mcpSource : `${context.sessions.messagesPathOf(key) ?? new URL('messages', upstream).pathname}${key}`;
       const body = request.body;
       if (!Buffer.isBuffer(body)) return reply.from(source, replyOptions);
       return reply.from(source, { ...replyOptions, body, contentType: request.headers['content-type'] as string });
@@ -79,19 +81,19 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
  * issued to, and only while the sidecar knows it; new sessions count against
  * maxSessions.
  */
-function checkSession(context: UpstreamContext, request: FastifyRequest, caller: SessionOwner): void {
+async function checkSession(context: UpstreamContext, request: FastifyRequest, caller: SessionOwner): Promise<void> {
   const { sessions, server } = context;
   const route = request.routeOptions.url;
   if (route === '/messages') {
     const key = legacySessionKey(request.url);
     if (key === undefined) throw bridgeErrors.BRIDGE_ERR_SESSION_REQUIRED();
-    if (!sessions.owns(key, caller)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
+    if (!await sessions.owns(key, caller)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
     logSession(request, key);
     return;
   }
   const id = route === '/mcp' ? sessionIdOf(request) : undefined;
   if (id !== undefined) {
-    if (!sessions.owns(id, caller)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
+    if (!await sessions.owns(id, caller)) throw bridgeErrors.BRIDGE_ERR_SESSION_NOT_FOUND();
     logSession(request, id);
     return;
   }

@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SseEndpointRewrite } from '../src/sse-endpoint-rewrite.ts';
 
-async function rewrite(pieces: string[], to: (endpoint: string) => string): Promise<string> {
+async function rewrite(pieces: string[], to: (endpoint: string) => string | Promise<string>): Promise<string> {
   const chunks: Buffer[] = [];
   await pipeline(
     Readable.from(pieces.map((piece) => Buffer.from(piece))),
@@ -28,4 +28,27 @@ test('the endpoint event is rewritten, split across chunks; comments before it a
 test('a stream without an endpoint event passes unchanged, byte for byte', async () => {
   const stream = 'event: message\r\ndata: {"x":"ünïcödé"}\r\n\r\ndata: tail-without-end';
   assert.equal(await rewrite([stream.slice(0, 25), stream.slice(25)], () => 'never'), stream);
+});
+
+test('an asynchronous rewrite holds the endpoint event, and what came with it, until it resolves', async () => {
+  const order: string[] = [];
+  let release = () => {};
+  const chunks: string[] = [];
+  const transform = new SseEndpointRewrite(async () => {
+    await new Promise<void>((resolve) => { release = resolve; });
+    order.push('resolved');
+    return '/messages?sessionId=abc';
+  });
+  transform.on('data', (chunk: Buffer) => {
+    order.push('data');
+    chunks.push(String(chunk));
+  });
+  transform.write(': hi\n\nevent: endpoint\ndata: /rpc?sessionId=abc\n\nevent: message\ndata: 1\n\n');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(order, [], 'nothing passed before the rewrite resolved');
+  release();
+  transform.end('event: message\ndata: 2\n\n');
+  await new Promise((resolve) => transform.once('end', resolve));
+  assert.equal(order[0], 'resolved');
+  assert.equal(chunks.join(''), ': hi\n\nevent: endpoint\ndata: /messages?sessionId=abc\n\nevent: message\ndata: 1\n\nevent: message\ndata: 2\n\n');
 });
