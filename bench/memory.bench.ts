@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       say(`$ ${figures.command}`);
       say(`  ${variant.label}, run ${run + 1}: idle ${mib(figures.idleKiB)} + ${figures.spares} spare(s) ${mib(figures.spareKiB)}; after sign-in ${mib(figures.afterSignInKiB)};`
         + ` ${figures.calls} calls over ${figures.sessions} sessions (${LOAD.wave} at once) in ${(figures.loadMs / 1000).toFixed(1)} s: ${mib(figures.loadedKiB)} (peak ${mib(figures.peakKiB)});`
+        + ` of it anonymous ${mib(figures.loadedSplit.anonKiB)}, file-backed ${mib(figures.loadedSplit.fileKiB)}; V8 heap ${mib(figures.loadedSplit.heapUsedKiB)} used of ${mib(figures.loadedSplit.heapTotalKiB)}, outside it ${mib(figures.loadedSplit.externalKiB)};`
         + ` errors ${figures.errors}${figures.firstError ? ` (first: ${figures.firstError})` : ''}; load ${load()}`);
     }
   }

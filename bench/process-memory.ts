@@ -26,3 +26,14 @@ export function treeMemory(pid: number): TreeMemory {
     descendantCount: descendants.length,
   };
 }
+
+/** RSS split as /proc/PID/status has it: anonymous (heaps, malloc) and file-backed (code, mapped files), in KiB. */
+export function rssSplitKiB(pid: number): { anonKiB: number; fileKiB: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? 0);
+    return { anonKiB: field('RssAnon'), fileKiB: field('RssFile') + field('RssShmem') };
+  } catch {
+    return { anonKiB: 0, fileKiB: 0 };
+  }
+}

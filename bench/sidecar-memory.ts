@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, waitForPort } from './local-port.ts';
-import { rssKiB, treeMemory } from './process-memory.ts';
+import { rssKiB, rssSplitKiB, treeMemory } from './process-memory.ts';
 import { RawMcpClient, keepAliveAgent } from './raw-client.ts';
 import { checkedEcho } from './scenarios.ts';
 import { startServer, stopServer } from './server-process.ts';
@@ -28,6 +28,8 @@ export interface SidecarMemoryFigures {
   firstError: string | undefined;
   /** Wall time of the loaded phase. */
   loadMs: number;
+  /** After the load: where the RSS is (anonymous vs file-backed; V8's heap used of reserved; outside the heap). */
+  loadedSplit: { anonKiB: number; fileKiB: number; heapUsedKiB: number; heapTotalKiB: number; externalKiB: number };
 }
 
 export interface SidecarMemoryOptions {
@@ -53,6 +55,13 @@ function peakKiB(pid: number): number {
   }
 }
 
+/** The sidecar's own view of its heap, from /metrics (loopback only, as here). */
+async function heapKiB(client: RawMcpClient): Promise<{ heapUsedKiB: number; heapTotalKiB: number; externalKiB: number }> {
+  const text = (await client.send('GET', undefined, '/metrics')).body;
+  const gauge = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{\\})? (\\d+)`, 'm').exec(text)?.[1] ?? 0) / 1024);
+  return { heapUsedKiB: gauge('nodejs_heap_size_used_bytes'), heapTotalKiB: gauge('nodejs_heap_size_total_bytes'), externalKiB: gauge('nodejs_external_memory_bytes') };
+}
+
 async function waitForSpare(client: RawMcpClient, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -72,6 +81,7 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
   const figures: SidecarMemoryFigures = {
     command: [options.node, ...args].join(' '), idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
     calls: 0, sessions: 0, errors: 0, firstError: undefined, loadMs: 0,
+    loadedSplit: { anonKiB: 0, fileKiB: 0, heapUsedKiB: 0, heapTotalKiB: 0, externalKiB: 0 },
   };
   try {
     await waitForPort(port, 20_000, () => server.exited);
@@ -109,6 +119,7 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
     await sleep(2_000);
     figures.loadedKiB = rssKiB(server.pid);
     figures.peakKiB = peakKiB(server.pid);
+    figures.loadedSplit = { ...rssSplitKiB(server.pid), ...await heapKiB(probe) };
     return figures;
   } finally {
     agent.destroy();

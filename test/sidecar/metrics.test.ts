@@ -59,6 +59,10 @@ describe('/metrics', () => {
     assert.ok((sample(text, 'mcp_children') ?? 0) >= 1);
     assert.equal(sample(text, 'mcp_child_restarts_total'), 0);
     assert.equal(sample(text, 'mcp_child_crashes_total'), 0);
+    // Where the resident memory is: the heap in use fits in the heap reserved, which fits in the RSS.
+    const [rss, heapTotal, heapUsed] = ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes'].map((name) => sample(text, name) ?? 0);
+    assert.ok(heapUsed > 0 && heapUsed <= heapTotal && heapTotal < rss, `heap ${heapUsed} of ${heapTotal}, rss ${rss}`);
+    assert.ok((sample(text, 'nodejs_external_memory_bytes') ?? 0) > 0);
     assert.ok(!text.includes(tokens.access_token));
   });
 

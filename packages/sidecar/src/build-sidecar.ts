@@ -41,11 +41,22 @@ export const DRAIN_NOTICE_MS = 3_000;
 /** After the drain, how long /health answers 503 before the process closes: two of Caddy's checks. */
 const CLOSE_NOTICE_MS = 2_000;
 
+/**
+ * How a stopping sidecar tells the proxy. Only a server with other replicas has anyone
+ * to hand new sessions to: a lone sidecar gives no notice and closes as soon as its
+ * calls in flight are done (it used to wait 5 s, so `down` of 10 servers took 50 s).
+ * pm2 waits 2 × killTimeout + a margin, room for the notices and the drain.
+ */
+function drainNotices(server: ServerConfig, graceMs: number): { noticeMs: number; closeNoticeMs: number } {
+  if (server.replicas <= 1) return { noticeMs: 0, closeNoticeMs: 0 };
+  return { noticeMs: Math.min(DRAIN_NOTICE_MS, graceMs), closeNoticeMs: CLOSE_NOTICE_MS };
+}
+
 /** What the composer needs from whatever serves `/mcp`: its health and its gauges. */
 interface McpBackend {
   health(): unknown;
-  /** Stop taking new sessions and wait for requests in flight (see StdioBridge.drain). */
-  drain(graceMs: number): Promise<unknown>;
+  /** Stop taking new sessions, give the proxy `noticeMs` to notice, wait for requests in flight (see StdioBridge.drain). */
+  drain(options: { noticeMs: number; graceMs: number }): Promise<unknown>;
   snapshot(): MetricsSnapshot | Promise<MetricsSnapshot>;
 }
 
@@ -104,11 +115,12 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   });
   drains.set(app, async (graceMs) => {
     draining = true;
-    app.log.info({ replica, graceMs }, 'draining: /health says accepting false, waiting for requests in flight');
-    const drained = await backend.drain(graceMs);
+    const { noticeMs, closeNoticeMs } = drainNotices(server, graceMs);
+    app.log.info({ replica, graceMs, noticeMs }, 'draining: /health says accepting false, waiting for requests in flight');
+    const drained = await backend.drain({ noticeMs, graceMs });
     // Requests still arriving for ended sessions get 404 (initialize again) until the proxy's check sees the 503.
     closing = true;
-    await new Promise((resolve) => setTimeout(resolve, CLOSE_NOTICE_MS));
+    if (closeNoticeMs > 0) await new Promise((resolve) => setTimeout(resolve, closeNoticeMs));
     return drained;
   });
   await app.register(metricsRoute, { metrics, snapshot: () => backend.snapshot(), public: config.metrics.public, trustedProxies: config.trustedProxies });
@@ -159,7 +171,7 @@ async function serveCommand(
   });
   return {
     health: () => bridge.report(),
-    drain: (graceMs) => bridge.drain({ noticeMs: Math.min(DRAIN_NOTICE_MS, graceMs), graceMs }),
+    drain: (options) => bridge.drain(options),
     snapshot: () => {
       const report = bridge.report();
       return {
@@ -190,7 +202,7 @@ async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: Sid
   return {
     health: async () => ({ ...await health.report(sessions.size), replica }),
     // The url server holds its sessions itself: waiting for the proxy to notice is enough.
-    drain: (graceMs) => new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_NOTICE_MS, graceMs))),
+    drain: ({ noticeMs }) => new Promise((resolve) => setTimeout(resolve, noticeMs)),
     snapshot: async () => {
       const report = await health.report(sessions.size);
       return { sessions: sessions.size, upstreamUp: report.upstream.reachable ? 1 : 0 };

@@ -106,6 +106,10 @@ export class SidecarMetrics {
       .sample('mcp_fleet_log_lines_dropped_total', {}, logLinesDropped());
     const memory = process.memoryUsage();
     out.family('process_resident_memory_bytes', 'gauge', 'Resident memory of the sidecar process.').sample('process_resident_memory_bytes', {}, memory.rss);
+    // Where the resident memory is: V8's heap (used of total), and memory held outside it (Buffers).
+    out.family('nodejs_heap_size_used_bytes', 'gauge', 'Live objects in the V8 heap after the last collection, and garbage since.').sample('nodejs_heap_size_used_bytes', {}, memory.heapUsed);
+    out.family('nodejs_heap_size_total_bytes', 'gauge', 'Memory V8 has reserved for its heap.').sample('nodejs_heap_size_total_bytes', {}, memory.heapTotal);
+    out.family('nodejs_external_memory_bytes', 'gauge', 'Memory of objects outside the V8 heap (Buffers among them).').sample('nodejs_external_memory_bytes', {}, memory.external);
     out.family('process_start_time_seconds', 'gauge', 'When the sidecar started, in seconds since the Unix epoch.')
       .sample('process_start_time_seconds', {}, Math.floor(Date.now() / 1000 - process.uptime()));
     return out.text();
