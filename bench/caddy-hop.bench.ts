@@ -2,9 +2,10 @@
 // sidecar, reached directly and through Caddy (https, the generated Caddyfile and
 // variants of it), in alternating blocks of sequential echo calls on the same session
 // kind, with the same token. The Caddyfile variants are restarted one after another.
-//   node bench/caddy-hop.bench.ts [--blocks 20]
+//   node bench/caddy-hop.bench.ts [--blocks 20] [--only REGEX] (variants whose name matches)
+// Caddy runs with GOMAXPROCS as deploy/bootstrap-debian.sh sets it (caddyGoMaxProcs), unless a variant says otherwise.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CADDY, caddyArgs, caddyFetch, caddyRootCa, tcpSockets, testDomainLookup, waitServing, writeCaddySetup } from './caddy-target.ts';
@@ -12,7 +13,7 @@ import { runBench } from './bench-main.ts';
 import { summarize } from './latency-stats.ts';
 import { freePort, waitForPort } from './local-port.ts';
 import { RawMcpClient, keepAliveAgent, keepAliveTlsAgent } from './raw-client.ts';
-import { sequentialEcho } from './scenarios.ts';
+import { concurrentEcho, sequentialEcho } from './scenarios.ts';
 import { startServer, stopServer } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
 import { pm2SidecarEntry } from './sidecar-entry.ts';
@@ -25,7 +26,7 @@ const EVERYTHING = ['node_modules/@modelcontextprotocol/server-everything/dist/i
 const BLOCK = { warmup: 5, calls: 100, maxMs: 5_000 };
 
 /** Each variant rewrites the generated Caddyfile's reverse_proxy block. */
-const VARIANTS: { name: string; edit: (caddyfile: string, ports: { sidecar: number; plain: number }) => string; plain?: boolean }[] = [
+const VARIANTS: { name: string; edit: (caddyfile: string, ports: { sidecar: number; plain: number }) => string; plain?: boolean; env?: Record<string, string> }[] = [
   { name: 'generated', edit: (text) => text },
   { name: 'no flush_interval -1', edit: (text) => text.replace(/\n\s*flush_interval -1/, '') },
   {
@@ -33,14 +34,19 @@ const VARIANTS: { name: string; edit: (caddyfile: string, ports: { sidecar: numb
     edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.sidecar} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
   },
   { name: 'keepalive 5m, 64 idle conns', edit: (text) => text.replace(/(transport http \{)/, '$1\n\t\t\tkeepalive 5m\n\t\t\tkeepalive_idle_conns 64') },
+  // Caddy's own runtime. "generated" runs it as deploy/ does (GOMAXPROCS: half the cores);
+  // Go's default is every core, and how often Go collects garbage is GOGC.
+  { name: `generated, Go's default GOMAXPROCS=${cpus().length} (every core)`, edit: (text) => text, env: { GOMAXPROCS: String(cpus().length) } },
+  { name: 'generated, Caddy with GOGC=400', edit: (text) => text, env: { GOGC: '400' } },
 ];
 
 const say = (text = '') => process.stdout.write(`${text}\n`);
 const us = (value: number) => `${Math.round(value)} µs`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '20' } } });
+  const { values } = parseArgs({ options: { blocks: { type: 'string', default: '20' }, only: { type: 'string' } } });
   const blocks = Number(values.blocks);
+  const only = values.only ? new RegExp(values.only) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-caddy-'));
   const [sidecarPort, httpsPort, httpPort, plainPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const setup = await writeCaddySetup({ dir, sidecarPort, httpsPort, httpPort, command: NODE, args: EVERYTHING, cwd: ROOT });
@@ -52,9 +58,9 @@ async function main(): Promise<void> {
   try {
     await waitForPort(sidecarPort, 20_000, () => sidecar.exited);
     let token = '';
-    for (const variant of VARIANTS) {
+    for (const variant of VARIANTS.filter((candidate) => !only || only.test(candidate.name))) {
       writeFileSync(setup.caddyfilePath, variant.edit(generated, { sidecar: sidecarPort, plain: plainPort }));
-      caddy = startServer({ name: 'caddy', command: CADDY, args: caddyArgs(setup), cwd: ROOT, env: setup.env, logPath: join(dir, `caddy-${VARIANTS.indexOf(variant)}.log`) });
+      caddy = startServer({ name: 'caddy', command: CADDY, args: caddyArgs(setup), cwd: ROOT, env: { ...setup.env, ...variant.env }, logPath: join(dir, `caddy-${VARIANTS.indexOf(variant)}.log`) });
       await waitForPort(httpsPort, 15_000, () => (caddy as ServerProcess).exited);
       const ca = await caddyRootCa(setup, 15_000, () => (caddy as ServerProcess).exited);
       const oauth = caddyFetch(ca);
@@ -86,13 +92,16 @@ async function main(): Promise<void> {
         }
         diffs.push((medians.get(proxied) as number) - (medians.get(direct) as number));
       }
+      // What the setting costs in throughput: 32 calls in flight through Caddy.
+      const throughput = await concurrentEcho(proxied, { concurrency: 32, maxCalls: 20_000, maxMs: 3_000, warmupMs: 500 });
       await direct.close().catch(() => 0);
       await proxied.close().catch(() => 0);
       const hop = summarize(diffs).median;
       const sockets = tcpSockets(sidecarPort);
       say(`  TCP to the sidecar: ${sockets.established} established, ${sockets.timeWait} in TIME_WAIT (a new upstream connection per request would leave thousands)`);
-      say(`${variant.name}: direct ${us(summarize(directUs).median)}, through Caddy ${us(summarize(proxiedUs).median)}; hop (median of ${blocks} block differences) ${us(hop)}`);
-      rows.push([variant.name, us(summarize(directUs).median), us(summarize(proxiedUs).median), us(hop)]);
+      const perSecond = `${Math.round(throughput.callsPerSecond)}/s${throughput.errors ? ` (${throughput.errors} errors)` : ''}`;
+      say(`${variant.name}: direct ${us(summarize(directUs).median)}, through Caddy ${us(summarize(proxiedUs).median)}; hop (median of ${blocks} block differences) ${us(hop)}; 32 in flight through Caddy ${perSecond}`);
+      rows.push([variant.name, us(summarize(directUs).median), us(summarize(proxiedUs).median), us(hop), perSecond]);
       await stopServer(caddy);
       caddy = undefined;
     }
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
     await stopServer(sidecar);
   }
   say();
-  say(markdownTable(['Caddyfile', 'sidecar direct (median)', 'through Caddy (median)', 'Caddy hop'], rows));
+  say(markdownTable(['Caddyfile', 'sidecar direct (median)', 'through Caddy (median)', 'Caddy hop', '32 in flight through Caddy'], rows));
   say('reproduce: PATH="$HOME/.local/node24/bin:$PATH" node bench/caddy-hop.bench.ts');
 }
 

@@ -3,6 +3,7 @@
 // Caddyfile is the one `mcp-fleet caddyfile` generates (tls internal, admin off, storage
 // and HOME/XDG dirs under one folder), and clients resolve *.mcp.test to 127.0.0.1 and
 // trust only Caddy's local root CA, as test/caddy/through-caddy.ts does.
+import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,13 +16,21 @@ import { SIDECAR_SERVER, writeSidecarConfig } from './sidecar-target.ts';
 
 export { CADDY, testDomainLookup };
 
+/**
+ * Caddy's Go threads as deploy/bootstrap-debian.sh sets them (a systemd drop-in): half the
+ * cores, at least one, since the sidecars run on the same machine.
+ */
+export function caddyGoMaxProcs(): number {
+  return Math.max(1, Math.floor(cpus().length / 2));
+}
+
 export interface CaddySetup {
   /** The sidecar behind Caddy. */
   sidecarConfigPath: string;
   password: string;
   caddyfilePath: string;
   storageDir: string;
-  /** HOME and XDG_* for the caddy process, under the setup's folder. */
+  /** HOME and XDG_* for the caddy process, under the setup's folder; GOMAXPROCS as deploy/ sets it. */
   env: NodeJS.ProcessEnv;
   /** The server's host name as clients use it (Host header and SNI). */
   host: string;
@@ -53,7 +62,7 @@ export async function writeCaddySetup(options: {
     password: written.password,
     caddyfilePath,
     storageDir,
-    env: { HOME: isolated.HOME, XDG_DATA_HOME: isolated.XDG_DATA_HOME, XDG_CONFIG_HOME: isolated.XDG_CONFIG_HOME },
+    env: { HOME: isolated.HOME, XDG_DATA_HOME: isolated.XDG_DATA_HOME, XDG_CONFIG_HOME: isolated.XDG_CONFIG_HOME, GOMAXPROCS: String(caddyGoMaxProcs()) },
     host,
     origin: `https://${host}:${options.httpsPort}`,
   };

@@ -218,6 +218,8 @@ test('bootstrap-debian.sh --dry-run prints every step and changes nothing', () =
     ['daemon-reload', /systemctl daemon-reload/],
     ['enable', /systemctl enable mcp-fleet\.service/],
     ['validate', /mcp-fleet validate/],
+    ['Caddy\'s GOMAXPROCS drop-in', /would write: \/etc\/systemd\/system\/caddy\.service\.d\/mcp-fleet\.conf \(mode 0644/],
+    ['Caddy restarted for it', /would run: systemctl restart caddy\.service/],
     ['the Caddyfile from mcp-fleet caddyfile', /mcp-fleet caddyfile > .*caddy validate/],
     ['/etc/caddy/Caddyfile', /would write: \/etc\/caddy\/Caddyfile/],
     ['caddy reload', /systemctl reload-or-restart caddy\.service/],
