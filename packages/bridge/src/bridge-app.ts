@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '@mcp-fleet/config';
 import { bridgePlugin } from './bridge-plugin.ts';
+import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { StdioBridge } from './stdio-bridge.ts';
 import type { BridgeOptions } from './stdio-bridge.ts';
 
@@ -13,6 +14,7 @@ export async function buildBridgeApp(options: BridgeOptions, app: { logger?: boo
     // The bridge answers 413 itself with its own limit.
     bodyLimit: options.maxBodyBytes,
     forceCloseConnections: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
   });
   const bridge = new StdioBridge(options, fastify.log);
   await fastify.register(bridgePlugin, { ...options, bridge });

@@ -13,3 +13,4 @@ export { buildBridgeApp, bridgeOptionsFromServer } from './bridge-app.ts';
 export { STREAMABLE_HTTP_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';
 export { closeOnSignals } from './close-on-signals.ts';
 export { requestEra } from './stateless/envelope.ts';
+export { lazySchemaCompilers } from './lazy-schema-compilers.ts';

@@ -2,7 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { createServerAuth, createSignInMethods, openStorage } from '@mcp-fleet/auth';
 import type { OpenedStorage, SignInOptions } from '@mcp-fleet/auth';
-import { StdioBridge, bridgeOptionsFromServer, bridgePlugin } from '@mcp-fleet/bridge';
+import { StdioBridge, bridgeOptionsFromServer, bridgePlugin, lazySchemaCompilers } from '@mcp-fleet/bridge';
 import type { BridgeOptions, Identity } from '@mcp-fleet/bridge';
 import { replicaId } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
@@ -75,6 +75,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     genReqId: requestIdGenerator(),
     bodyLimit: server.maxBodyBytes,
     forceCloseConnections: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
   });
   // Every line of this process names its server; request lines add reqId, and MCP ones session and user.
   (app.log as PinoLogger).setBindings?.({ server: server.name });
