@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { rmSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { ServerConfig } from '@mcp-fleet/config';
 import { buildPlainJs } from './plain-js-build.ts';
 
@@ -18,6 +19,25 @@ export function sidecarScript(tsMain: string, root: string): string {
     script = tsMain;
   }
   return script;
+}
+
+/**
+ * Where a container image keeps its sidecar build (made by the Containerfile with
+ * linkImageSidecarBuild): a fixed path the Kubernetes pods can name, relative to the app.
+ */
+export const IMAGE_SIDECAR_ENTRY = 'node_modules/.cache/mcp-fleet/sidecar/packages/sidecar/src/main.js';
+
+/**
+ * Builds the plain JS of `tsMain` under `root` and points node_modules/.cache/mcp-fleet/sidecar at
+ * it, so that IMAGE_SIDECAR_ENTRY runs it (an image's file system is read-only at run time).
+ */
+export function linkImageSidecarBuild(tsMain: string, root: string): string {
+  const built = buildPlainJs('sidecar', root);
+  const link = join(root, 'node_modules', '.cache', 'mcp-fleet', 'sidecar');
+  rmSync(link, { force: true, recursive: true });
+  // Relative, so the image's COPY to another stage keeps it valid.
+  symlinkSync(relative(dirname(link), built.dir), link, 'dir');
+  return built.entry(relative(root, tsMain));
 }
 
 const MEMORY_UNITS_MIB: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024 };

@@ -1,6 +1,7 @@
 // One server in the cluster: its pods' config, a StatefulSet of `replicas` pods (stable
 // names NAME-0, NAME-1, … so a session id's replica names a pod), the headless Service
 // that gives each pod its DNS name, a PodDisruptionBudget and a NetworkPolicy.
+import { IMAGE_SIDECAR_ENTRY, sidecarNodeArgs } from '../sidecar-runtime.ts';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import {
   CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configChecksum, configMapName, nonRootPod, replicaHost, serverLabels,
@@ -31,7 +32,9 @@ export function memoryMi(size: string): number {
 export function sidecarArgs(server: ServerConfig, namespace: string): string[] {
   // A 2026-07-28 retry that lands on another pod is handed over to the pod that issued its requestState.
   const peers = `http://${replicaHost(server, '{replica}', namespace)}:${server.port}`;
-  const command = `exec node packages/sidecar/src/main.ts --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}" --port ${server.port} --peer-origin ${peers}`;
+  // As pm2 runs a sidecar: the image's plain-JS build (deploy/Containerfile) under the same V8 flags.
+  const node = ['node', ...sidecarNodeArgs(server), IMAGE_SIDECAR_ENTRY].join(' ');
+  const command = `exec ${node} --config ${CONFIG_FILE} --server ${server.name} --replica "\${HOSTNAME##*-}" --port ${server.port} --peer-origin ${peers}`;
   return ['/bin/sh', '-c', command];
 }
 

@@ -1,3 +1,4 @@
+import { linkImageSidecarBuild } from '../../src/sidecar-runtime.ts';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -111,6 +112,8 @@ describe('mcp-fleet k8s', () => {
     const [container] = podSpec(set).containers;
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(container[probe].httpGet, { path: '/health', port: 'http' }, probe);
     assert.equal(container.ports[0].containerPort, 8001);
+    // As pm2 runs a sidecar: the image's plain-JS build, under the same V8 flags.
+    assert.match(container.args.join(' '), /exec node --max-semi-space-size=1 --max-old-space-size=\d+ --v8-pool-size=1 --no-concurrent-recompilation node_modules\/\.cache\/mcp-fleet\/sidecar\/packages\/sidecar\/src\/main\.js --config /);
     assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}" --port 8001 --peer-origin http:\/\/context7-\{replica\}\.context7\.mcp-fleet\.svc\.cluster\.local:8001$/);
     assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     assert.equal(podSpec(set).securityContext.runAsNonRoot, true);
@@ -241,6 +244,8 @@ describe('mcp-fleet k8s', () => {
     for (const entry of container.env) env[entry.name] = entry.value ?? SECRETS[entry.valueFrom.secretKeyRef.key as keyof typeof SECRETS];
     env.MCP_FLEET_CONFIG = join(dir, 'fleet.json');
     const repoRoot = new URL('../../../../', import.meta.url).pathname;
+    // What deploy/Containerfile does when it builds the image: the plain-JS build at the path the pod runs.
+    linkImageSidecarBuild(join(repoRoot, 'packages/sidecar/src/main.ts'), repoRoot);
     const child = spawn(shell, [flag, command.replace('/etc/mcp-fleet/fleet.json', join(dir, 'fleet.json'))], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; });
