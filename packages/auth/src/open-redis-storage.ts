@@ -26,9 +26,10 @@ export async function openRedis(connection: RedisConnection, location: StorageLo
     await storage.close();
   };
   try {
-    const shared = await loadOrCreateSharedKeys(storage.client, storage.keys).catch(unavailableAtStart);
+    const refuse = (error: unknown) => unavailableAtStart(error, status?.lastCause());
+    const shared = await loadOrCreateSharedKeys(storage.client, storage.keys).catch(refuse);
     const jwks = activeJwks(shared.jwks);
-    await storage.revokedGrants.load().catch(unavailableAtStart);
+    await storage.revokedGrants.load().catch(refuse);
     return {
       Adapter: storage.Adapter, revokedGrants: storage.revokedGrants, failures: storage.failures, jwks, secret: shared.cookieKeys[0],
       isAvailable: status.isAvailable,
@@ -43,8 +44,17 @@ export async function openRedis(connection: RedisConnection, location: StorageLo
   }
 }
 
-/** Redis unreachable at start: a coded error naming the cause, never the URL (it may hold a password). */
-function unavailableAtStart(error: unknown): never {
+/** OpenSSL's codes for a certificate Node does not accept, and Node's own for a wrong host name. */
+const TLS_CERTIFICATE_CAUSES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/**
+ * Redis unreachable at start: a coded error naming the cause, never the URL (it may hold a
+ * password). A command that gave up says only that; the connection's own error says why.
+ */
+function unavailableAtStart(error: unknown, connectionCause: string | undefined): never {
   if (error instanceof StorageError) throw error;
-  throw storageErrors.AUTH_ERR_STORAGE_UNAVAILABLE((error as { code?: string }).code ?? (error as Error).name);
+  const own = (error as { code?: string }).code ?? (error as Error).name;
+  const cause = own === 'MaxRetriesPerRequestError' && connectionCause ? connectionCause : own;
+  if (TLS_CERTIFICATE_CAUSES.test(cause)) throw storageErrors.AUTH_ERR_STORAGE_TLS(cause);
+  throw storageErrors.AUTH_ERR_STORAGE_UNAVAILABLE(cause);
 }

@@ -37,6 +37,8 @@ export const storageErrors = {
     (where: string) => `there are no signing keys at ${where} to rotate yet; start the server once (its first start creates them)`),
   AUTH_ERR_STORAGE_UNAVAILABLE: defineError('AUTH_ERR_STORAGE_UNAVAILABLE',
     (cause: string) => `the storage (Redis) does not answer (${cause}); the sidecar needs it to start: check that it runs and that storage.url points at it`),
+  AUTH_ERR_STORAGE_TLS: defineError('AUTH_ERR_STORAGE_TLS',
+    (cause: string) => `Redis's TLS certificate is not accepted (${cause}); for a private CA, give the sidecars its certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment \`mcp-fleet up\` runs in; else check that storage.url names the host the certificate is for`),
   AUTH_ERR_STORAGE_KEYS_WAIT: defineError('AUTH_ERR_STORAGE_KEYS_WAIT',
     (lock: string) => `the signing keys did not appear in Redis while another replica held ${lock}; check that replica's log, or delete the lock key if no replica is starting`),
 };

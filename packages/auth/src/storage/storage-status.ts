@@ -22,6 +22,8 @@ export type StorageStatus = {
   isAvailable(): boolean;
   /** Takes every connection and background error: logged once per outage, then a reminder a minute at most. */
   report(error: unknown): void;
+  /** The code of the last connection or background error (a command that gave up only says it gave up). */
+  lastCause(): string | undefined;
 };
 
 /**
@@ -32,10 +34,12 @@ export type StorageStatus = {
 export function trackRedisStatus(client: Redis, log: StorageStatusLog = warningLog): StorageStatus {
   let downSince: number | undefined;
   let remindedAt = 0;
+  let lastCause: string | undefined;
   const code = storageErrors.AUTH_ERR_STORAGE_UNAVAILABLE.code;
 
   const report = (error: unknown) => {
     const cause = (error as { code?: string } | undefined)?.code ?? (error as Error | undefined)?.name ?? 'unknown';
+    lastCause = cause;
     const now = Date.now();
     if (downSince === undefined) {
       downSince = now;
@@ -57,5 +61,6 @@ export function trackRedisStatus(client: Redis, log: StorageStatusLog = warningL
   return {
     isAvailable: () => client.status === 'ready',
     report,
+    lastCause: () => lastCause,
   };
 }
