@@ -380,12 +380,8 @@ elif ((config_ok)); then
     fi
     write_file "$CADDYFILE" 0644 root:root <"$generated"
     run systemctl enable caddy.service
-    if ((caddy_restart)); then
-      run systemctl restart caddy.service
-      caddy_restart=0
-    else
-      run systemctl reload-or-restart caddy.service
-    fi
+    # A new GOMAXPROCS needs the restart below; a reload would not apply it.
+    ((caddy_restart)) || run systemctl reload-or-restart caddy.service
   fi
 else
   note "skipped: the config is not valid"

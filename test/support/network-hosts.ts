@@ -4,8 +4,7 @@
 // joins the bridge with one more veth, on the first address, and so reaches every host by
 // its address; nothing else of the machine's network is touched (198.18.0.0/15 is the
 // range set aside for benchmark networks, RFC 2544). Needs root: `ip netns` (CI runs as root).
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -25,10 +24,8 @@ export interface NetworkHost {
   readonly name: string;
   readonly namespace: string;
   readonly address: string;
-  /** `ip netns exec NAMESPACE`: put in front of a command to run it on this host. */
+  /** `ip netns exec NAMESPACE`: put in front of a command to run it on this host (its children stay there). */
   readonly commandPrefix: string[];
-  /** Spawns `command` on this host (its children stay there). */
-  spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Every process running on this host. */
   pids(): Promise<number[]>;
   /** kill -9 of every process on the host, as when its power goes; resolves once none is left. */
@@ -120,7 +117,6 @@ export async function createTestNetwork(hostNames: string[]): Promise<TestNetwor
       const commandPrefix = ['ip', 'netns', 'exec', namespace];
       hosts[name] = {
         name, namespace, address, commandPrefix,
-        spawn: (command, args, options = {}) => spawn(commandPrefix[0], [...commandPrefix.slice(1), command, ...args], options),
         pids: () => pidsIn(namespace),
         killEverything: () => killAllIn(namespace),
       };

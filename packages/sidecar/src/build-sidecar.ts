@@ -215,7 +215,8 @@ async function serveUrl(app: FastifyInstance, server: ServerConfig, metrics: Sid
 function sharedSessionOwners(storage: OpenedStorage): SharedSessionOwners {
   const stored = new storage.Adapter('UpstreamSession');
   return {
-    save: (id, owner, expiresInSeconds) => stored.upsert(id, { ...owner }, expiresInSeconds),
+    // Stored as JSON: fields left undefined are not kept.
+    save: (id, record, expiresInSeconds) => stored.upsert(id, { ...record }, expiresInSeconds),
     find: async (id) => {
       const payload = await stored.find(id);
       if (typeof payload?.subject !== 'string') return undefined;

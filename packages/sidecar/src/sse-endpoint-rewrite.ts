@@ -50,8 +50,9 @@ export class SseEndpointRewrite extends Transform {
       const rewritten = event ? `${[...event.kept, `data: ${endpoint}`].join('\n')}\n\n` : '';
       callback(null, Buffer.from(passed + rewritten + rest, 'latin1'));
     };
-    if (event && typeof event.endpoint !== 'string') event.endpoint.then(send, (error: Error) => callback(error));
-    else send(event?.endpoint as string | undefined);
+    const endpoint = event?.endpoint;
+    if (typeof endpoint === 'object') endpoint.then(send, (error: Error) => callback(error));
+    else send(endpoint);
   }
 
   override _flush(callback: TransformCallback): void {

@@ -103,8 +103,8 @@ function streamEvents(context: UpstreamContext, request: FastifyRequest, reply: 
 
 /**
  * The upstream's `endpoint` (relative to its SSE URL) as the client must see
- * it: the sidecar's `/messages` with the same query, remembering the upstream
- * path for the POSTs. An endpoint on another origin is left as it is.
+ * it: the sidecar's `/messages` with the same query, and the upstream path the
+ * session's POSTs go to. An endpoint on another origin is left as it is.
  */
 function rewriteEndpoint(context: UpstreamContext, endpoint: string): { endpoint: string; key?: string; messagesPath?: string } {
   let target: URL;

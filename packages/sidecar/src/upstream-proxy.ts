@@ -27,6 +27,8 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
   const legacy = server.transport === 'sse';
   const allowedOrigins = new Set([new URL(server.publicUrl).origin, ...server.allowedOrigins]);
   const mcpSource = upstream.pathname + upstream.search;
+  // Where the older transport's messages go when the session's own `endpoint` named no path.
+  const defaultMessagesPath = new URL('messages', upstream).pathname;
 
   app.decorateRequest('mcpToolCalls', null);
   app.removeAllContentTypeParsers();
@@ -67,7 +69,7 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
     handler: (request, reply, _dest, replyOptions) => {
       const key = request.routeOptions.url === '/messages' ? legacySessionKey(request.url) : undefined;
       // The session was checked before: its messages path is known, here or from the replica that opened it.
-      const source = key === undefined ? mcpSource : `${context.sessions.messagesPathOf(key) ?? new URL('messages', upstream).pathname}${key}`;
+      const source = key === undefined ? mcpSource : `${context.sessions.messagesPathOf(key) ?? defaultMessagesPath}${key}`;
       const body = request.body;
       if (!Buffer.isBuffer(body)) return reply.from(source, replyOptions);
       return reply.from(source, { ...replyOptions, body, contentType: request.headers['content-type'] as string });

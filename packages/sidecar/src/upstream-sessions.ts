@@ -133,11 +133,11 @@ export class UpstreamSessions {
     void this.#share(id, owner);
   }
 
+  /** Shares what the other replicas need of a session, not this replica's counters. */
   async #share(id: string, { subject, clientId, messagesPath }: SessionRecord): Promise<void> {
     if (!this.#shared) return;
-    const record: SessionRecord = { subject, ...(clientId === undefined ? {} : { clientId }), ...(messagesPath === undefined ? {} : { messagesPath }) };
     try {
-      await this.#shared.save(id, record, Math.ceil(this.#idleTimeoutMs / 1000));
+      await this.#shared.save(id, { subject, clientId, messagesPath }, Math.ceil(this.#idleTimeoutMs / 1000));
     } catch (error) {
       // This replica still knows the session; only the other replicas may answer it with 404.
       this.#onSharedFailure(error);
