@@ -15,19 +15,21 @@ import { startSidecar } from '../support/sidecar-server.ts';
 import type { RunningSidecar } from '../support/sidecar-server.ts';
 
 const alice = { username: 'alice', password: 'correct horse' };
+const bob = { username: 'bob', password: 'battery staple' };
 
 for (const isolation of ['session', 'shared'] as const) {
   describe(`2.x SDK client, 2026-07-28, beside a 1.x client, isolation "${isolation}"`, () => {
     let sidecar: RunningSidecar;
     let token: string;
     before(async () => {
-      const fleet = { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword(alice.password) } } } } }, metrics: { public: true } };
+      const users = { alice: { passwordHash: await hashPassword(alice.password) }, bob: { passwordHash: await hashPassword(bob.password) } };
+      const fleet = { auth: { providers: { password: { users } } }, metrics: { public: true } };
       sidecar = await startSidecar({ fleet, mcpServers: { everything: { command: process.execPath, args: [servers.everything, 'stdio'], isolation } } }, 'everything');
       token = (await obtainTokens(sidecar.origin, alice)).tokens.access_token;
     });
     after(() => sidecar.close());
 
-    async function modernClient(onElicit?: () => void): Promise<ModernClient> {
+    async function modernClient(onElicit?: () => void, bearer = token): Promise<ModernClient> {
       const client = new ModernClient({ name: 'sdk2-test', version: '1.0.0' }, {
         capabilities: { elicitation: {} },
         versionNegotiation: { mode: { pin: '2026-07-28' } },
@@ -36,9 +38,23 @@ for (const isolation of ['session', 'shared'] as const) {
         onElicit?.();
         return { action: 'accept', content: { name: 'Alice Example', check: true, email: 'alice@example.com' } };
       });
-      await client.connect(new ModernTransport(new URL(sidecar.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      await client.connect(new ModernTransport(new URL(sidecar.url), { requestInit: { headers: { authorization: `Bearer ${bearer}` } } }));
       return client;
     }
+
+    // server-everything asks its client for roots 350 ms after initialize, on its own: the
+    // bridge declared roots for the client it stands in for. That request lands in whatever
+    // call is in flight; this client did not declare roots, yet its call must still succeed.
+    test('the server asking for roots on its own does not fail the call in flight', async (t) => {
+      const bobToken = (await obtainTokens(sidecar.origin, bob)).tokens.access_token;
+      const modern = await modernClient(undefined, bobToken);
+      t.after(() => modern.close());
+      const started = Date.now();
+      const answer = await modern.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 2 } });
+      assert.ok(Date.now() - started >= 900, 'the call ran its whole second');
+      assert.notEqual(answer.isError, true);
+      assert.match(JSON.stringify(answer.content), /completed/i);
+    });
 
     test('discover, tools, an elicitation through the retry, and a 1.x session at the same time', async (t) => {
       let elicited = 0;

@@ -88,11 +88,16 @@ export class InputRound {
     this.#scheduleQuiet();
   }
 
-  /** The child's final answer arrived while the client waits: true when it was answered here instead (-32021). */
-  settle(_answer: JsonRpcMessage): boolean {
+  /**
+   * The child's final answer arrived while the client waits: true when it was
+   * answered here instead (-32021). Only a failed answer is replaced: a child
+   * may ask on its own (server-everything asks for roots after initialize) and
+   * its request lands in whatever call is in flight; that call's success stands.
+   */
+  settle(answer: JsonRpcMessage): boolean {
     clearTimeout(this.#quiet);
     clearTimeout(this.#expiry);
-    if (Object.keys(this.#refused).length === 0 || this.#answered > 0 || this.#asked.size > 0) return false;
+    if (Object.keys(this.#refused).length === 0 || this.#answered > 0 || this.#asked.size > 0 || !failed(answer)) return false;
     this.#refuseForCapabilities();
     return true;
   }
@@ -117,8 +122,8 @@ export class InputRound {
   #onQuiet(): void {
     const exchange = this.#exchange;
     if (!exchange || exchange.done) return;
-    if (this.#asked.size > 0) return this.#park(exchange);
-    if (Object.keys(this.#refused).length > 0 && this.#answered === 0) this.#refuseForCapabilities();
+    // A refusal alone waits for the child's answer: settle() decides then.
+    if (this.#asked.size > 0) this.#park(exchange);
   }
 
   #park(exchange: StatelessExchange): void {
@@ -158,4 +163,9 @@ export class InputRound {
       `Missing required client capability: ${Object.keys(requiredCapabilities).join(', ')}`, { requiredCapabilities }), 400);
     this.onabandon?.();
   }
+}
+
+/** A JSON-RPC error, or a tool result flagged isError: what a child answers when the input it needed was refused. */
+function failed(answer: JsonRpcMessage): boolean {
+  return answer.error !== undefined || (answer.result as { isError?: unknown } | undefined)?.isError === true;
 }
