@@ -1,4 +1,7 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+// jose's subpaths, not its index: the index loads all 46 of its modules (+1.4 MiB RSS in every sidecar).
+import * as joseErrors from 'jose/errors';
+import { createLocalJWKSet } from 'jose/jwks/local';
+import { jwtVerify } from 'jose/jwt/verify';
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { BearerError, bearerErrors } from './errors.ts';
 import { MCP_SCOPE } from './resource-urls.ts';

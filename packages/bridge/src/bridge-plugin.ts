@@ -38,7 +38,7 @@ export async function bridgePlugin(app: FastifyInstance, options: BridgeOptions 
   registerStreamableHttp(app, bridge);
   registerLegacySse(app, bridge, { prefix: app.prefix });
 
-  bridge.start();
+  await bridge.start();
   app.addHook('onListen', async () => bridge.startSpares());
   app.addHook('preClose', async () => {
     // Open SSE streams would keep close() waiting; ending the sessions ends them.

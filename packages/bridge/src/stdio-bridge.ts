@@ -12,7 +12,7 @@ import { OnDemandSpares } from './on-demand-spares.ts';
 import { SparePool } from './spare-pool.ts';
 import { ChannelTable } from './stateless/channel-table.ts';
 import type { CacheHints } from './stateless/result-shaping.ts';
-import { StdioChild } from './stdio-child.ts';
+import { StdioChild, loadChildSpawner } from './stdio-child.ts';
 import type { ChildCommand } from './stdio-child.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -185,8 +185,10 @@ export class StdioBridge implements BridgeContext {
   }
 
   /** Starts the shared child; warm spares wait for `startSpares`. */
-  start(): void {
-    this.#shared?.start();
+  async start(): Promise<void> {
+    if (!this.#shared) return;
+    await loadChildSpawner();
+    this.#shared.start();
   }
 
   /**
@@ -194,8 +196,11 @@ export class StdioBridge implements BridgeContext {
    * competes for the CPU with the sidecar's own start, and a restarted sidecar
    * should answer /health first. Until then `initialize` starts its own child.
    */
-  startSpares(): void {
-    this.#spares?.start();
+  async startSpares(): Promise<void> {
+    const spares = this.#spares;
+    if (!spares) return;
+    await loadChildSpawner();
+    spares.start();
   }
 
   async openSession(identity: Identity, transport: SessionTransport, protocolVersion: string): Promise<Session> {
@@ -206,6 +211,7 @@ export class StdioBridge implements BridgeContext {
         throw errors.BRIDGE_ERR_CHILD_DOWN(this.name, (error as Error).message);
       }
     }
+    await loadChildSpawner();
     return this.#sessions.open(identity, transport, protocolVersion);
   }
 

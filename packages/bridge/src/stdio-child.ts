@@ -1,5 +1,4 @@
-import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
+import type { ResultPromise, execa as Execa } from 'execa';
 import { LineReader } from './line-reader.ts';
 import { INHERITED_ENV_VARS } from '@mcp-fleet/config';
 import type { JsonRpcMessage } from './json-rpc.ts';
@@ -58,6 +57,18 @@ function childEnvironment(spec: ChildCommand): Record<string, string> {
  * One stdio MCP server process, in its own process group so that stopping it
  * also stops whatever it forked (`npx`, `sh -c`, wrappers).
  */
+let execa: typeof Execa | undefined;
+
+/**
+ * Loads execa, about 110 modules and 3.5 MiB of RSS, once the first child is
+ * due rather than at start: an idle sidecar whose spares start on demand has
+ * no child yet, and a fleet has many idle sidecars. Every path that starts a
+ * child awaits this first (StdioBridge.start, startSpares, openSession).
+ */
+export async function loadChildSpawner(): Promise<void> {
+  execa ??= (await import('execa')).execa;
+}
+
 export class StdioChild {
   readonly label: string;
   readonly startedAt = Date.now();
@@ -75,6 +86,7 @@ export class StdioChild {
   constructor(spec: ChildCommand, options: { label: string; log: BridgeLogger; maxMessageBytes: number }) {
     this.label = options.label;
     this.#log = options.log;
+    if (!execa) throw new Error('StdioChild: loadChildSpawner() was not awaited before the first child');
     this.#process = execa(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: childEnvironment(spec),
