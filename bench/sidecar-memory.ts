@@ -1,6 +1,6 @@
-// One sidecar's resident memory through its life: idle right after start (only its
-// warm spare beside it), after one OAuth sign-in, and after 10,000 echo calls over 50
-// sessions (opened in waves, so that at most `wave` children run at once).
+// One sidecar's resident memory through its life: idle right after start and once settled
+// (only its warm spare beside it), after one OAuth sign-in, and after 10,000 echo calls
+// over 50 sessions (opened in waves, so that at most `wave` children run at once).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +13,10 @@ import { SIDECAR_SERVER, sidecarAccessToken, writeSidecarConfig } from './sideca
 
 export interface SidecarMemoryFigures {
   command: string;
-  /** Sidecar alone, and its idle warm spare(s), once the spare is up and 2 s have passed. */
+  /** Sidecar alone 2 s after its warm spare is up, and settled (IDLE_SETTLE_MS later): what an idle sidecar of a fleet holds. */
+  idleStartKiB: number;
   idleKiB: number;
+  /** Its idle warm spare(s), settled. */
   spareKiB: number;
   spares: number;
   /** After the OAuth flow (registration, sign-in, consent, code exchange). */
@@ -62,6 +64,9 @@ async function heapKiB(client: RawMcpClient): Promise<{ heapUsedKiB: number; hea
   return { heapUsedKiB: gauge('nodejs_heap_size_used_bytes'), heapTotalKiB: gauge('nodejs_heap_size_total_bytes'), externalKiB: gauge('nodejs_external_memory_bytes') };
 }
 
+/** V8 reduces an idle heap some seconds after the last allocations; a fleet's idle sidecars sit there for hours. */
+const IDLE_SETTLE_MS = 15_000;
+
 async function waitForSpare(client: RawMcpClient, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -79,7 +84,7 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
   const server = startServer({ name: 'sidecar', command: options.node, args, cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
   const agent = keepAliveAgent(options.wave + 2);
   const figures: SidecarMemoryFigures = {
-    command: [options.node, ...args].join(' '), idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
+    command: [options.node, ...args].join(' '), idleStartKiB: 0, idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
     calls: 0, sessions: 0, errors: 0, firstError: undefined, loadMs: 0,
     loadedSplit: { anonKiB: 0, fileKiB: 0, heapUsedKiB: 0, heapTotalKiB: 0, externalKiB: 0 },
   };
@@ -88,6 +93,8 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
     const probe = new RawMcpClient({ port, agent });
     await waitForSpare(probe, 15_000);
     await sleep(2_000);
+    figures.idleStartKiB = rssKiB(server.pid);
+    await sleep(IDLE_SETTLE_MS - 2_000);
     const idle = treeMemory(server.pid);
     Object.assign(figures, { idleKiB: idle.selfKiB, spareKiB: idle.descendantsKiB, spares: idle.descendantCount });
 
@@ -123,6 +130,23 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
     return figures;
   } finally {
     agent.destroy();
+    await stopServer(server);
+  }
+}
+
+/**
+ * A sidecar as the default config runs it (warmSpares "auto": no child until a session
+ * comes or a slow cold start earns a spare), idle and settled; no sign-in, no call.
+ */
+export async function measureDefaultIdleSidecar(options: Pick<SidecarMemoryOptions, 'dir' | 'cwd' | 'node' | 'entry' | 'child'>): Promise<number> {
+  const port = await freePort();
+  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server: { warmSpares: 'auto' } });
+  const server = startServer({ name: 'sidecar', command: options.node, args: [...options.entry, '--config', written.configPath, '--server', SIDECAR_SERVER], cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
+  try {
+    await waitForPort(port, 20_000, () => server.exited);
+    await sleep(IDLE_SETTLE_MS);
+    return rssKiB(server.pid);
+  } finally {
     await stopServer(server);
   }
 }

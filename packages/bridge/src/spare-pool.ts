@@ -36,6 +36,11 @@ export class SparePool {
     return this.#idle.size;
   }
 
+  /** How many spares the pool keeps (0 until "auto" earns the server one). */
+  get size(): number {
+    return this.#size;
+  }
+
   start(): void {
     this.#refill();
   }

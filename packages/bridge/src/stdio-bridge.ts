@@ -198,7 +198,8 @@ export class StdioBridge implements BridgeContext {
    */
   async startSpares(): Promise<void> {
     const spares = this.#spares;
-    if (!spares) return;
+    // "auto" starts with none: no child is due yet, so execa stays unloaded.
+    if (!spares || spares.size === 0) return;
     await loadChildSpawner();
     spares.start();
   }
