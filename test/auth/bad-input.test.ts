@@ -18,6 +18,14 @@ describe('bad input to the OAuth endpoints', () => {
   });
   after(() => sidecar.close());
 
+  // oidc-provider's lists in its messages come from Intl.ListFormat objects the sidecar lets it make lazily (lazy-list-format.ts).
+  test('a registration with an unknown auth method is refused, naming the allowed ones in a readable list', async () => {
+    const refused = await registerClient(sidecar.origin, { token_endpoint_auth_method: 'bogus' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'invalid_client_metadata');
+    assert.match(refused.body.error_description, /^token_endpoint_auth_method must be ('[a-z_]+', )+or 'none'$/);
+  });
+
   test('oversized bodies get 413 on every endpoint', async () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     for (const [path, type] of [

@@ -6,6 +6,7 @@ import type { JSONWebKeySet } from 'jose';
 import { AccountStore, ConsentMemory } from './account-store.ts';
 import { registerCors } from './cors.ts';
 import { interactionRoutes } from './interaction-routes.ts';
+import { withLazyListFormat } from './lazy-list-format.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { bearerCheck, registerProtectedResourceMetadata } from './protected-resource.ts';
 import type { BearerError } from './errors.ts';
@@ -133,7 +134,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   let provider: Provider | undefined;
   let loading: Promise<Provider> | undefined;
   const load = async (): Promise<Provider> => {
-    const { createAuthorizationServer } = await import('./authorization-server.ts');
+    const { createAuthorizationServer } = await withLazyListFormat(() => import('./authorization-server.ts'));
     build = (keys) => buildProvider(createAuthorizationServer, keys);
     return provider = build(jwks);
   };
