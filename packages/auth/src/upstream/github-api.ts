@@ -1,6 +1,6 @@
-import * as client from 'openid-client';
 import type { Configuration } from 'openid-client';
 import { upstreamErrors } from './errors.ts';
+import { openidClient } from './openid-client-module.ts';
 
 /** At most this many pages of 100 per list (orgs, teams): 1,000 entries. */
 const MAX_PAGES = 10;
@@ -37,6 +37,7 @@ async function request(api: GithubApi, url: URL): Promise<{ body: unknown; next:
     accept: 'application/vnd.github+json',
     'x-github-api-version': '2022-11-28',
   });
+  const client = await openidClient();
   const response = await client.fetchProtectedResource(api.config, api.accessToken, url, 'GET', undefined, headers);
   if (!response.ok) {
     await response.body?.cancel();

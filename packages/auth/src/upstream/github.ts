@@ -1,8 +1,8 @@
 import type { GithubProviderConfig } from '@mcp-fleet/config';
-import * as client from 'openid-client';
 import { upstreamErrors } from './errors.ts';
 import { getGithubJson, getGithubList } from './github-api.ts';
 import type { GithubApi } from './github-api.ts';
+import { openidClient } from './openid-client-module.ts';
 import { IDP_TIMEOUT_SECONDS } from './openid-discovery.ts';
 import { OAuthUpstreamProvider } from './upstream-provider.ts';
 import type { UpstreamProvider, UpstreamProviderOptions, UpstreamUser } from './upstream-provider.ts';
@@ -41,6 +41,7 @@ export function createGithubProvider(config: GithubProviderConfig, options: Gith
     async configure(execute) {
       const server = { issuer: 'https://github.com', authorization_endpoint: endpoints.authorization, token_endpoint: endpoints.token };
       // GitHub documents client_id and client_secret as form parameters: client_secret_post.
+      const client = await openidClient();
       const configuration = new client.Configuration(server, config.clientId, config.clientSecret, client.ClientSecretPost(config.clientSecret));
       for (const apply of execute) apply(configuration);
       configuration.timeout = IDP_TIMEOUT_SECONDS;

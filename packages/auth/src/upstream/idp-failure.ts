@@ -1,6 +1,6 @@
-import { AuthorizationResponseError } from 'openid-client';
 import { UpstreamError, upstreamErrors } from './errors.ts';
 import type { UpstreamStep } from './errors.ts';
+import { loadedOpenidClient } from './openid-client-module.ts';
 
 /**
  * Turns whatever an exchange with the IdP threw into a coded UpstreamError. An
@@ -16,7 +16,8 @@ export function toUpstreamError(error: unknown, provider: string, step?: Upstrea
     return new UpstreamError(error.code, error.status, error.message, { step, ...(detail !== undefined ? { detail } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
   }
   const extras = { provider, detail: describeFailure(error), ...(step ? { step } : {}) };
-  if (error instanceof AuthorizationResponseError && error.error === 'access_denied') return upstreamErrors.access_denied(extras);
+  const client = loadedOpenidClient();
+  if (client && error instanceof client.AuthorizationResponseError && error.error === 'access_denied') return upstreamErrors.access_denied(extras);
   return upstreamErrors.idp_error(extras);
 }
 

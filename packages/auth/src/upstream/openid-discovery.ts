@@ -1,6 +1,7 @@
-import * as client from 'openid-client';
 import type { ClientAuth, Configuration } from 'openid-client';
 import { upstreamErrors } from './errors.ts';
+import { openidClient } from './openid-client-module.ts';
+import type { OpenidClientModule } from './openid-client-module.ts';
 import type { TokenResponse } from './upstream-provider.ts';
 
 /** Seconds for each request to the IdP (openid-client's default is 30). */
@@ -20,19 +21,20 @@ export type DiscoverOptions = {
  */
 export async function discoverConfiguration(options: DiscoverOptions): Promise<Configuration> {
   const { issuer, clientId, clientSecret, execute } = options;
+  const client = await openidClient();
   const discovered = await client.discovery(new URL(issuer), clientId, undefined, undefined, {
     execute,
     timeout: IDP_TIMEOUT_SECONDS,
   });
   const metadata = { ...discovered.serverMetadata() };
-  const auth = chooseClientAuth(metadata.token_endpoint_auth_methods_supported, clientSecret);
+  const auth = chooseClientAuth(client, metadata.token_endpoint_auth_methods_supported, clientSecret);
   const config = new client.Configuration(metadata, clientId, clientSecret, auth);
   for (const apply of execute) apply(config);
   config.timeout = IDP_TIMEOUT_SECONDS;
   return config;
 }
 
-export function chooseClientAuth(supported: readonly string[] | undefined, clientSecret: string | undefined): ClientAuth {
+export function chooseClientAuth(client: OpenidClientModule, supported: readonly string[] | undefined, clientSecret: string | undefined): ClientAuth {
   if (clientSecret === undefined || clientSecret === '') return client.None();
   if (supported === undefined || supported.includes('client_secret_basic')) return client.ClientSecretBasic(clientSecret);
   if (supported.includes('client_secret_post')) return client.ClientSecretPost(clientSecret);
@@ -49,6 +51,7 @@ export async function readIdentityClaims(config: Configuration, tokens: TokenRes
   const idClaims = tokens.claims();
   if (idClaims === undefined) throw upstreamErrors.idp_error({ provider, detail: 'token response without an ID token' });
   if (idClaims[wantedClaim] !== undefined || config.serverMetadata().userinfo_endpoint === undefined) return { ...idClaims };
+  const client = await openidClient();
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
   return { ...userinfo, sub: idClaims.sub };
 }

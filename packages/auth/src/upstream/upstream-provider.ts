@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import * as client from 'openid-client';
 import type { Configuration, TokenEndpointResponse, TokenEndpointResponseHelpers } from 'openid-client';
 import { upstreamErrors } from './errors.ts';
 import type { UpstreamStep } from './errors.ts';
 import { toUpstreamError } from './idp-failure.ts';
+import { openidClient } from './openid-client-module.ts';
 
 export type UpstreamProviderId = 'google' | 'github' | 'oidc';
 
@@ -111,6 +111,7 @@ export class OAuthUpstreamProvider implements UpstreamProvider {
 
   async beginSignIn(options: BeginSignInOptions = {}): Promise<{ url: URL; pending: PendingSignIn }> {
     const config = await this.#configuration();
+    const client = await openidClient();
     const state = client.randomState();
     const codeVerifier = client.randomPKCECodeVerifier();
     const nonce = this.#flow.openId ? client.randomNonce() : undefined;
@@ -142,6 +143,7 @@ export class OAuthUpstreamProvider implements UpstreamProvider {
       // host or scheme the request reached us by (a proxy in front): keep only the query.
       const current = new URL(this.redirectUri);
       current.search = callbackUrl.search;
+      const client = await openidClient();
       const tokens = await client.authorizationCodeGrant(config, current, {
         pkceCodeVerifier: pending.codeVerifier,
         expectedState: pending.state,
@@ -172,8 +174,7 @@ export class OAuthUpstreamProvider implements UpstreamProvider {
   /** Discovery (or the static configuration) once; a failure is retried on the next sign-in. */
   #configuration(): Promise<Configuration> {
     if (this.#config === undefined) {
-      const execute = this.#insecure ? [client.allowInsecureRequests] : [];
-      const attempt = this.#flow.configure(execute).catch((error: unknown) => {
+      const attempt = openidClient().then((client) => this.#flow.configure(this.#insecure ? [client.allowInsecureRequests] : [])).catch((error: unknown) => {
         if (this.#config === attempt) this.#config = undefined;
         throw toUpstreamError(error, this.label, 'discovery');
       });
