@@ -1,5 +1,5 @@
 // A newcomer on a stock machine's older Node: every entry (the three bins, `npm start`,
-// the root preinstall) says which Node is needed and how to get it, instead of
+// `npm test`, the benches, the root preinstall) says which Node is needed and how to get it, instead of
 // ERR_UNKNOWN_FILE_EXTENSION on a .ts main. Runs the real old Node the machine has.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 
 const repo = new URL('../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -55,6 +56,25 @@ test('on the machine\'s old Node every entry prints the one line and exits 1, ne
     assert.equal(run.status, 1, args.join(' '));
     assert.equal(run.stderr.trim(), expected, args.join(' '));
     assert.doesNotMatch(run.stderr, /ERR_UNKNOWN_FILE_EXTENSION/);
+  }
+});
+
+test('on the machine\'s old Node, `npm test` and every `npm run bench…` print the one line before any .ts file runs', (t) => {
+  const node: string | undefined = oldNode();
+  assert.ok(node, 'this machine has a Node older than 22.13 to run the scripts with');
+  const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+  const expected = nodeVersionProblem(version) as string;
+  const root = JSON.parse(readFileSync(`${repo}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+  const names = Object.keys(root.scripts).filter((name) => name === 'test' || name.startsWith('bench'));
+  assert.ok(names.length >= 5, names.join(', '));
+  // npm runs the script with the old node first on PATH, as on a stock machine.
+  const env = { ...process.env, PATH: `${dirname(node)}:/usr/local/bin:/usr/bin:/bin:${dirname(process.execPath)}` };
+  for (const name of names) {
+    const run = spawnSync('npm', ['run', '--silent', name], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
+    t.diagnostic(`npm run ${name} -> ${run.status}`);
+    assert.notEqual(run.status, 0, name);
+    assert.ok(run.stderr.includes(expected), `${name}: ${run.stderr.slice(0, 300)}`);
+    assert.doesNotMatch(run.stderr, /ERR_UNKNOWN_FILE_EXTENSION/, name);
   }
 });
 
