@@ -53,10 +53,6 @@ function childEnvironment(spec: ChildCommand): Record<string, string> {
   return { ...base, ...spec.env };
 }
 
-/**
- * One stdio MCP server process, in its own process group so that stopping it
- * also stops whatever it forked (`npx`, `sh -c`, wrappers).
- */
 let execa: typeof Execa | undefined;
 
 /**
@@ -69,6 +65,10 @@ export async function loadChildSpawner(): Promise<void> {
   execa ??= (await import('execa')).execa;
 }
 
+/**
+ * One stdio MCP server process, in its own process group so that stopping it
+ * also stops whatever it forked (`npx`, `sh -c`, wrappers).
+ */
 export class StdioChild {
   readonly label: string;
   readonly startedAt = Date.now();
