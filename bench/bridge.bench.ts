@@ -49,7 +49,7 @@ const SLOW = { count: 50, durationSeconds: 1 };
 const INIT = { sessions: 15, warmGapMs: 1_000, coldGapMs: 300 };
 const CHILD_ALONE = { samples: 5, settleMs: 1_000 };
 const MEMORY_SESSIONS = 20;
-/** Cross-checks (auth: bridge vs sidecar; Caddy: sidecar vs caddy → sidecar), in short alternating blocks (ABBA …) of sequential calls. */
+/** Cross-checks (bare forwarder vs bridge and vs sidecar; auth: bridge vs sidecar; Caddy: sidecar vs caddy → sidecar), in short alternating blocks (ABBA …) of sequential calls. */
 const PAIRED = { blocks: 30, warmup: 5, calls: 100, maxMs: 5_000 };
 /** `mcp-fleet up` of this many probe servers; RSS right after and `settleMs` after `up` returned. */
 const FLEET = { servers: 10, settleMs: 3_000 };
@@ -449,6 +449,9 @@ interface ReportExtras extends SessionFigures {
   paired: PairedFigures;
   /** base sidecar, other caddy → sidecar */
   pairedCaddy: PairedFigures;
+  /** base bare forwarder, other bridge; and other sidecar */
+  pairedBareBridge: PairedFigures;
+  pairedBareSidecar: PairedFigures;
   fleet: FleetUpFigures;
 }
 
@@ -479,7 +482,9 @@ function printReport(extras: ReportExtras): void {
     return `${times(ratios.median)} median of ${figures.blockRatios.length} block ratios (min ${times(ratios.min)}, max ${times(ratios.max)}); median block difference ${signedUs(diffs.median)};`
       + ` pooled medians ${names} ${us(otherMedian)} / ${us(baseMedian)} = ${times(otherMedian / baseMedian)} (${signedUs(otherMedian - baseMedian)} per call)`;
   };
+  say(`sequential, bridge / bare, paired blocks:          ${pairedLine(extras.pairedBareBridge, 'bridge / bare')}`);
   say(`sequential, sidecar / bridge, paired blocks:        ${pairedLine(extras.paired, 'sidecar / bridge')}`);
+  say(`sequential, sidecar / bare, paired blocks:         ${pairedLine(extras.pairedBareSidecar, 'sidecar / bare')}`);
   say(`server CPU per request, sidecar / bridge:           ${times((sc.cpuPerRequestUs ?? Number.NaN) / (b.cpuPerRequestUs ?? Number.NaN))}  (${signedUs((sc.cpuPerRequestUs ?? Number.NaN) - (b.cpuPerRequestUs ?? Number.NaN))} per request)`);
   say(`calls/s at ${CONCURRENT.concurrency}, sidecar / bridge (auth):         ${times(rate(sc) / rate(b))}  (mean latency ×${(rate(b) / rate(sc)).toFixed(2)})`);
   say(`sequential median, sidecar / bare forwarder:        ${times(median(sc) / median(bare))}`);
@@ -509,7 +514,9 @@ function printReport(extras: ReportExtras): void {
   const info = (ok: boolean, errors: number) => (errors > 0 ? 'info (errors)' : ok ? 'info: within' : 'info: over');
   const goals: string[][] = [
     ['sequential latency (median) vs bare forwarder', times(seqBare), `≤ ${GOALS.seqVsBare}×`, verdict(seqBare <= GOALS.seqVsBare, b.errors + bare.errors)],
+    ['the same, paired blocks against bare (cross-check)', times(summarize(extras.pairedBareBridge.blockRatios).median), `≤ ${GOALS.seqVsBare}×`, info(summarize(extras.pairedBareBridge.blockRatios).median <= GOALS.seqVsBare, b.errors + bare.errors)],
     ['sidecar: sequential latency (median) vs bare forwarder', times(median(sc) / median(bare)), `≤ ${GOALS.sidecarSeqVsBare}×`, verdict(median(sc) / median(bare) <= GOALS.sidecarSeqVsBare, sc.errors + bare.errors)],
+    ['sidecar: the same, paired blocks (cross-check)', times(summarize(extras.pairedBareSidecar.blockRatios).median), `≤ ${GOALS.sidecarSeqVsBare}×`, info(summarize(extras.pairedBareSidecar.blockRatios).median <= GOALS.sidecarSeqVsBare, sc.errors + bare.errors)],
     [`bridge: calls/s at ${CONCURRENT.concurrency} in flight vs bare forwarder`, times(rate(b) / rate(bare)), `≥ ${GOALS.throughputVsBare}×`, verdict(rate(b) / rate(bare) >= GOALS.throughputVsBare, b.errors + bare.errors)],
     [`sidecar: calls/s at ${CONCURRENT.concurrency} in flight vs bare forwarder`, times(rate(sc) / rate(bare)), `≥ ${GOALS.throughputVsBare}×`, verdict(rate(sc) / rate(bare) >= GOALS.throughputVsBare, sc.errors + bare.errors)],
     ['sequential latency (median) vs supergateway', times(seqSg), `≤ ${GOALS.seqVsSupergateway}×`, verdict(seqSg <= GOALS.seqVsSupergateway, b.errors + sg.errors)],
@@ -709,6 +716,10 @@ async function main(): Promise<void> {
   say(`  auth overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on bridge and sidecar: block ratios (sidecar / bridge) `
     + paired.blockRatios.map((value) => value.toFixed(2)).join(' '));
   const pairedCaddy = await pairedBlocks(sidecar, caddy);
+  const bareForwarder = byKey('bare');
+  const pairedBareBridge = await pairedBlocks(bareForwarder, bridge);
+  const pairedBareSidecar = await pairedBlocks(bareForwarder, sidecar);
+  say(`  against the bare forwarder, ${PAIRED.blocks} alternating blocks each: block ratios bridge / bare ${pairedBareBridge.blockRatios.map((value) => value.toFixed(2)).join(' ')}; sidecar / bare ${pairedBareSidecar.blockRatios.map((value) => value.toFixed(2)).join(' ')}`);
   say(`  Caddy overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on sidecar and caddy → sidecar: block differences (caddy − sidecar, µs) `
     + pairedCaddy.blockDiffsUs.map((value) => Math.round(value)).join(' '));
   for (const t of TARGETS) if (t.errors > 0) notes.push(`${t.label}, echo rounds: ${t.errors} failed call(s); first: ${t.firstError}`);
@@ -784,7 +795,7 @@ async function main(): Promise<void> {
 
   printReport({
     ...sessions, initColdMs, memAfterLoad, childAloneMs, oauthFlowMs: token.flowMs, caddyOauthFlowMs: caddyToken.flowMs,
-    sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth, paired, pairedCaddy, fleet,
+    sidecarRssAfterOAuthKiB: sidecarRssAfterOAuth, paired, pairedCaddy, pairedBareBridge, pairedBareSidecar, fleet,
   });
 
   await cleanupAll();
