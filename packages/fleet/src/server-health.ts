@@ -30,24 +30,24 @@ export async function fetchHealth(target: HealthTarget, timeoutMs = 1_000): Prom
   }
 }
 
-/** Waits until the replica answers /health; false after `timeoutMs`. */
-export async function waitHealthy(target: HealthTarget, timeoutMs: number): Promise<boolean> {
+/** Asks `check` every 100 ms until it says yes; false after `timeoutMs`. */
+async function pollUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await fetchHealth(target, 500)) return true;
+    if (await check()) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
 }
 
+/** Waits until the replica answers /health; false after `timeoutMs`. */
+export function waitHealthy(target: HealthTarget, timeoutMs: number): Promise<boolean> {
+  return pollUntil(async () => Boolean(await fetchHealth(target, 500)), timeoutMs);
+}
+
 /** Waits until `url` answers at all (any status); false after `timeoutMs`. */
-export async function waitAnswering(url: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fetch(url, { signal: AbortSignal.timeout(500) }).then(() => true, () => false)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
+export function waitAnswering(url: string, timeoutMs: number): Promise<boolean> {
+  return pollUntil(() => fetch(url, { signal: AbortSignal.timeout(500) }).then(() => true, () => false), timeoutMs);
 }
 
 /** Whether something already listens on the replica's address and port (on this machine). */
