@@ -716,9 +716,9 @@ async function main(): Promise<void> {
   say(`  auth overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on bridge and sidecar: block ratios (sidecar / bridge) `
     + paired.blockRatios.map((value) => value.toFixed(2)).join(' '));
   const pairedCaddy = await pairedBlocks(sidecar, caddy);
-  const bareForwarder = byKey('bare');
-  const pairedBareBridge = await pairedBlocks(bareForwarder, bridge);
-  const pairedBareSidecar = await pairedBlocks(bareForwarder, sidecar);
+  const bare = byKey('bare');
+  const pairedBareBridge = await pairedBlocks(bare, bridge);
+  const pairedBareSidecar = await pairedBlocks(bare, sidecar);
   say(`  against the bare forwarder, ${PAIRED.blocks} alternating blocks each: block ratios bridge / bare ${pairedBareBridge.blockRatios.map((value) => value.toFixed(2)).join(' ')}; sidecar / bare ${pairedBareSidecar.blockRatios.map((value) => value.toFixed(2)).join(' ')}`);
   say(`  Caddy overhead, ${PAIRED.blocks} alternating blocks of ${PAIRED.calls} sequential calls on sidecar and caddy → sidecar: block differences (caddy − sidecar, µs) `
     + pairedCaddy.blockDiffsUs.map((value) => Math.round(value)).join(' '));

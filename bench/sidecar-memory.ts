@@ -77,14 +77,22 @@ async function waitForSpare(client: RawMcpClient, timeoutMs: number): Promise<vo
   throw new Error(`no warm spare within ${timeoutMs} ms`);
 }
 
-export async function measureSidecarMemory(options: SidecarMemoryOptions): Promise<SidecarMemoryFigures> {
+type SidecarLaunch = Pick<SidecarMemoryOptions, 'dir' | 'cwd' | 'node' | 'entry' | 'child'>;
+
+/** Writes the one-server config (settings of `server` on top) and starts the sidecar on a free port. */
+async function launchSidecar(options: SidecarLaunch, server: Record<string, unknown>) {
   const port = await freePort();
-  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server: { warmSpares: 1, ...options.server } });
+  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server });
   const args = [...options.entry, '--config', written.configPath, '--server', SIDECAR_SERVER];
-  const server = startServer({ name: 'sidecar', command: options.node, args, cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
+  const sidecar = startServer({ name: 'sidecar', command: options.node, args, cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
+  return { port, password: written.password, command: [options.node, ...args].join(' '), sidecar };
+}
+
+export async function measureSidecarMemory(options: SidecarMemoryOptions): Promise<SidecarMemoryFigures> {
+  const { port, password, command, sidecar: server } = await launchSidecar(options, { warmSpares: 1, ...options.server });
   const agent = keepAliveAgent(options.wave + 2);
   const figures: SidecarMemoryFigures = {
-    command: [options.node, ...args].join(' '), idleStartKiB: 0, idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
+    command, idleStartKiB: 0, idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
     calls: 0, sessions: 0, errors: 0, firstError: undefined, loadMs: 0,
     loadedSplit: { anonKiB: 0, fileKiB: 0, heapUsedKiB: 0, heapTotalKiB: 0, externalKiB: 0 },
   };
@@ -98,7 +106,7 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
     const idle = treeMemory(server.pid);
     Object.assign(figures, { idleKiB: idle.selfKiB, spareKiB: idle.descendantsKiB, spares: idle.descendantCount });
 
-    const token = await sidecarAccessToken(port, written.password);
+    const token = await sidecarAccessToken(port, password);
     await sleep(1_000);
     figures.afterSignInKiB = rssKiB(server.pid);
 
@@ -138,10 +146,8 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
  * A sidecar as the default config runs it (warmSpares "auto": no child until a session
  * comes or a slow cold start earns a spare), idle and settled; no sign-in, no call.
  */
-export async function measureDefaultIdleSidecar(options: Pick<SidecarMemoryOptions, 'dir' | 'cwd' | 'node' | 'entry' | 'child'>): Promise<number> {
-  const port = await freePort();
-  const written = await writeSidecarConfig({ dir: options.dir, port, command: options.child.command, args: options.child.args, cwd: options.cwd, server: { warmSpares: 'auto' } });
-  const server = startServer({ name: 'sidecar', command: options.node, args: [...options.entry, '--config', written.configPath, '--server', SIDECAR_SERVER], cwd: options.cwd, logPath: join(options.dir, 'sidecar.log') });
+export async function measureDefaultIdleSidecar(options: SidecarLaunch): Promise<number> {
+  const { port, sidecar: server } = await launchSidecar(options, { warmSpares: 'auto' });
   try {
     await waitForPort(port, 20_000, () => server.exited);
     await sleep(IDLE_SETTLE_MS);
