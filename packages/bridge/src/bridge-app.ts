@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '@mcp-fleet/config';
 import { bridgePlugin } from './bridge-plugin.ts';
+import { deferredRequestLoggers } from './deferred-request-logger.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { StdioBridge } from './stdio-bridge.ts';
 import type { BridgeOptions } from './stdio-bridge.ts';
@@ -11,6 +12,7 @@ export async function buildBridgeApp(options: BridgeOptions, app: { logger?: boo
   const fastify = Fastify({
     logger: app.logger ?? { level: 'info' },
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: deferredRequestLoggers,
     // The bridge answers 413 itself with its own limit.
     bodyLimit: options.maxBodyBytes,
     forceCloseConnections: true,

@@ -14,3 +14,4 @@ export { STREAMABLE_HTTP_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from './protoco
 export { closeOnSignals } from './close-on-signals.ts';
 export { requestEra } from './stateless/envelope.ts';
 export { lazySchemaCompilers } from './lazy-schema-compilers.ts';
+export { DeferredRequestLogger, deferredRequestLoggers } from './deferred-request-logger.ts';

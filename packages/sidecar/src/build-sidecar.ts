@@ -2,7 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { createServerAuth, createSignInMethods, openStorage } from '@mcp-fleet/auth';
 import type { OpenedStorage, SignInOptions } from '@mcp-fleet/auth';
-import { StdioBridge, bridgeOptionsFromServer, bridgePlugin, lazySchemaCompilers } from '@mcp-fleet/bridge';
+import { StdioBridge, bridgeOptionsFromServer, bridgePlugin, deferredRequestLoggers, lazySchemaCompilers } from '@mcp-fleet/bridge';
 import type { BridgeOptions, Identity } from '@mcp-fleet/bridge';
 import { replicaId } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
@@ -72,6 +72,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: deferredRequestLoggers,
     genReqId: requestIdGenerator(),
     bodyLimit: server.maxBodyBytes,
     forceCloseConnections: true,
