@@ -21,8 +21,9 @@ export interface SidecarMemoryFigures {
   spares: number;
   /** After the OAuth flow (registration, sign-in, consent, code exchange). */
   afterSignInKiB: number;
-  /** After the calls, sessions deleted, 2 s settled; and the process's peak (VmHWM). */
+  /** After the calls, sessions deleted, 2 s settled; once idle as long as the sidecar waits to give memory back (IdleHeapReducer); the process's peak (VmHWM). */
   loadedKiB: number;
+  loadedIdleKiB: number;
   peakKiB: number;
   calls: number;
   sessions: number;
@@ -47,6 +48,9 @@ export interface SidecarMemoryOptions {
   wave: number;
   server?: Record<string, unknown>;
 }
+
+/** After the load, a little more than the sidecar's quiet period before it gives memory back (IdleHeapReducer, 10 s). */
+const LOADED_IDLE_MS = 13_000;
 
 function peakKiB(pid: number): number {
   try {
@@ -92,7 +96,7 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
   const { port, password, command, sidecar: server } = await launchSidecar(options, { warmSpares: 1, ...options.server });
   const agent = keepAliveAgent(options.wave + 2);
   const figures: SidecarMemoryFigures = {
-    command, idleStartKiB: 0, idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, peakKiB: 0,
+    command, idleStartKiB: 0, idleKiB: 0, spareKiB: 0, spares: 0, afterSignInKiB: 0, loadedKiB: 0, loadedIdleKiB: 0, peakKiB: 0,
     calls: 0, sessions: 0, errors: 0, firstError: undefined, loadMs: 0,
     loadedSplit: { anonKiB: 0, fileKiB: 0, heapUsedKiB: 0, heapTotalKiB: 0, externalKiB: 0 },
   };
@@ -135,6 +139,8 @@ export async function measureSidecarMemory(options: SidecarMemoryOptions): Promi
     figures.loadedKiB = rssKiB(server.pid);
     figures.peakKiB = peakKiB(server.pid);
     figures.loadedSplit = { ...rssSplitKiB(server.pid), ...await heapKiB(probe) };
+    await sleep(LOADED_IDLE_MS - 2_000);
+    figures.loadedIdleKiB = rssKiB(server.pid);
     return figures;
   } finally {
     agent.destroy();

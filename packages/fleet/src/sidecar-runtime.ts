@@ -43,20 +43,23 @@ export function linkImageSidecarBuild(tsMain: string, root: string): string {
 const MEMORY_UNITS_MIB: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024 };
 
 /**
- * V8 flags of a sidecar, each measured with `npm run bench:memory` (README, "Memory"):
- * 1 MiB semi-spaces (the default grows a busy sidecar by ~80 MiB it rarely needs; the
- * price, in A/B runs on a loaded machine: ~15 % fewer calls/s at 32 in flight, sequential
- * latency unchanged; 4 MiB keeps most of the cost and less of the saving), an old generation of half the server's `maxMemory`
- * (V8 collects before pm2's restart at maxMemory, instead of growing into it), one
- * V8 worker thread (fewer threads, fewer malloc arenas: ~5 MiB idle), and TurboFan
- * compiling on the main thread: on its own thread, the compiler's peak of ~15 MiB of
- * malloc'd zone memory stayed in that thread's arena after it was freed (RSS after 10,000
- * calls 107–124 MiB with it, 102–104 without; calls/s and latency the same in A/B runs).
+ * V8 flags of a sidecar, each measured with `npm run bench:memory` and in paired runs
+ * (README, "Memory"):
+ * - 4 MiB semi-spaces, and `--expose-gc` for the sidecar's IdleHeapReducer, which hands the
+ *   memory a burst took back once the sidecar is idle. V8's default (16 MiB) costs ~80 MiB
+ *   more under load; 1 MiB, our earlier choice, costs 14 % more CPU per call at 32 in flight
+ *   than 4 MiB (a scavenge every ~50 calls, each copying the calls in flight).
+ * - An old generation of half the server's `maxMemory`: V8 collects before pm2's restart
+ *   at maxMemory, instead of growing into it.
+ * - One V8 worker thread: fewer threads, fewer malloc arenas (~5 MiB idle).
+ * - TurboFan compiling on the main thread: on its own thread, the compiler's peak of
+ *   ~15 MiB of malloc'd zone memory stayed in that thread's arena after it was freed (RSS
+ *   after 10,000 calls 107–124 MiB with it, 102–104 without; calls/s and latency the same).
  * Not V8's memory saver mode: −6 MiB after 10,000 calls, but sequential latency +4 to
  * +22 % in four A/B runs.
  */
 export function sidecarNodeArgs(server: ServerConfig): string[] {
   const match = /^(\d+)([KMG])$/.exec(server.maxMemory);
   const maxMemoryMiB = match ? Number(match[1]) * (MEMORY_UNITS_MIB[match[2] as string] as number) : 512;
-  return ['--max-semi-space-size=1', `--max-old-space-size=${Math.max(64, Math.floor(maxMemoryMiB / 2))}`, '--v8-pool-size=1', '--no-concurrent-recompilation'];
+  return ['--max-semi-space-size=4', '--expose-gc', `--max-old-space-size=${Math.max(64, Math.floor(maxMemoryMiB / 2))}`, '--v8-pool-size=1', '--no-concurrent-recompilation'];
 }

@@ -6,6 +6,8 @@ import { formatProblems, loadConfig, replicaAddress, replicaPort } from '@mcp-fl
 import { closeOnSignals } from '@mcp-fleet/bridge';
 import { buildSidecar, drainSidecar } from './build-sidecar.ts';
 import { BufferedLogStream } from './buffered-log-stream.ts';
+import { IdleHeapReducer } from './idle-heap-reducer.ts';
+import type { ExposedGc } from './idle-heap-reducer.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -49,7 +51,17 @@ async function main(): Promise<void> {
     throw new Error(`mcpServers.${server.name}: cannot listen on ${host}:${port}: ${(error as Error).message}`);
   }
   app.log.info({ url: `${server.publicUrl}/mcp`, replica: `r${replica}`, port }, 'serving');
+  // pm2 and the Kubernetes pods start sidecars with --expose-gc (sidecarNodeArgs) for this alone.
+  const gc = (globalThis as { gc?: ExposedGc }).gc;
+  if (gc) {
+    new IdleHeapReducer({
+      gc,
+      onReduced: ({ beforeBytes, afterBytes, ms }) => app.log.debug({ rssBeforeMiB: mib(beforeBytes), rssAfterMiB: mib(afterBytes), ms: Math.round(ms) }, 'memory handed back after a busy period'),
+    }).start();
+  }
 }
+
+const mib = (bytes: number) => Math.round(bytes / 104857.6) / 10;
 
 main().catch((error: unknown) => {
   process.stderr.write(`mcp-sidecar: ${(error as Error).message}\n`);
