@@ -28,12 +28,12 @@ const DEFAULTS = { checkEveryMs: 1_000, quietMs: 10_000, idleUtilization: 0.05, 
 
 /**
  * Gives a sidecar's memory back once a burst of work is over, as Chrome does for a
- * background tab. A busy sidecar needs young-generation room (each semi-space 4 MiB: a
- * scavenge per ~200 calls at 32 in flight instead of per ~50) and grows its old
+ * background tab. A busy sidecar needs young-generation room (semi-spaces of 8 MiB: a
+ * scavenge per ~400 calls instead of per ~50, see sidecarNodeArgs) and grows its old
  * generation; V8 keeps both committed while the process sleeps. When the event loop has
  * been idle for `quietMs` and RSS has grown by `growthBytes` since its low point, one
  * last-resort collection shrinks the young generation, compacts the old and releases the
- * free pages: measured, 97 → 85 MiB after 10,000 calls (`npm run bench:memory`).
+ * free pages: measured, 112 → 85 MiB after 10,000 calls (`npm run bench:memory`).
  *
  * Its price, measured: the collection blocks the loop 20–100 ms, and it drops the type
  * feedback V8 optimized with, so the next few hundred calls run ~1.3× slower while the

@@ -101,7 +101,7 @@ test('V8 takes the collection as the reducer asks for it, and the heap shrinks',
     const collected = reducer.check();
     console.log(JSON.stringify({ collected, reduced, heapBefore, heapAfter: process.memoryUsage().heapTotal }));
   `;
-  const output = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=4', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const output = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=8', '--input-type=module', '-e', script], { encoding: 'utf8' });
   const result = JSON.parse(output) as { collected: boolean; reduced: { beforeBytes: number; afterBytes: number }; heapBefore: number; heapAfter: number };
   assert.equal(result.collected, true);
   assert.ok(result.heapAfter < result.heapBefore, `heap ${result.heapBefore} → ${result.heapAfter}`);
