@@ -51,7 +51,7 @@ const CHILD_ALONE = { samples: 5, settleMs: 1_000 };
 const MEMORY_SESSIONS = 20;
 /** Cross-checks (bare forwarder vs bridge and vs sidecar; auth: bridge vs sidecar; Caddy: sidecar vs caddy → sidecar), in short alternating blocks (ABBA …) of sequential calls. */
 const PAIRED = { blocks: 30, warmup: 5, calls: 100, maxMs: 5_000 };
-/** `mcp-fleet up` of this many probe servers; RSS right after and `settleMs` after `up` returned (past the sidecars' 10 s quiet period: IdleHeapReducer). */
+/** `mcp-fleet up` of this many probe servers; RSS right after and `settleMs` after `up` returned (past the 5 s after which sidecars hand back what their start left: IdleHeapReducer). */
 const FLEET = { servers: 10, settleMs: 12_000 };
 const WATCHDOG_MS = 270_000;
 

@@ -49,8 +49,8 @@ export interface SidecarMemoryOptions {
   server?: Record<string, unknown>;
 }
 
-/** After the load, a little more than the sidecar's quiet period before it gives memory back (IdleHeapReducer, 10 s). */
-const LOADED_IDLE_MS = 13_000;
+/** After the load, a little more than the sidecar's quiet period before it gives memory back (IdleHeapReducer, 30 s). */
+const LOADED_IDLE_MS = 33_000;
 
 function peakKiB(pid: number): number {
   try {

@@ -46,7 +46,7 @@ const MEMORY_UNITS_MIB: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024 };
  * V8 flags of a sidecar, each measured with `npm run bench:memory` and in paired runs
  * (README, "Memory"):
  * - 8 MiB semi-spaces, and `--expose-gc` for the sidecar's IdleHeapReducer, which hands the
- *   memory a burst took back once the sidecar has been idle for 10 s. Each scavenge copies
+ *   memory a burst took back once the sidecar has been idle for 30 s. Each scavenge copies
  *   the calls in flight, so its CPU per call halves with each doubling: at 32 in flight, CPU
  *   per call 1 MiB : 4 : 8 : 16 (V8's default) = 1 : 0.86 : 0.74 : 0.70 in paired runs.
  *   Memory while busy: after 10,000 calls 97, 104, 112 MiB with 1, 4, 8 MiB; once idle, 85

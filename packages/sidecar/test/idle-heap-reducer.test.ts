@@ -8,7 +8,7 @@ import type { ExposedGc } from '../src/idle-heap-reducer.ts';
 const MiB = 1024 * 1024;
 
 /** A reducer over a scripted process: each check() sees a period of 1 s, busy for the share and with the RSS the test sets. */
-function scripted(options: { growthBytes?: number; quietMs?: number } = {}) {
+function scripted(options: { growthBytes?: number; quietMs?: number; firstQuietMs?: number } = {}) {
   const state = { rss: 80 * MiB, busy: 0, collections: [] as object[], reduced: [] as object[] };
   const gc: ExposedGc = (gcOptions) => {
     state.collections.push(gcOptions);
@@ -72,7 +72,7 @@ test('growth is counted from the lowest RSS at rest, and below growthBytes nothi
 });
 
 test('only a quiet period as long as quietMs counts: a pause in the traffic does not', () => {
-  const { state, reducer } = scripted({ quietMs: 3_000 });
+  const { state, reducer } = scripted({ quietMs: 3_000, firstQuietMs: 3_000 });
   state.busy = 0.01;
   assert.equal(reducer.check(), false, '1 s quiet');
   assert.equal(reducer.check(), false, '2 s quiet');
@@ -87,6 +87,16 @@ test('only a quiet period as long as quietMs counts: a pause in the traffic does
   assert.equal(reducer.check(), false, 'a new quiet period starts after a collection');
   assert.equal(reducer.check(), false);
   assert.equal(reducer.check(), true);
+});
+
+test('what the start left goes after a shorter quiet period than a burst\'s memory', () => {
+  const { state, reducer } = scripted({ quietMs: 3_000, firstQuietMs: 1_000 });
+  state.busy = 0.01;
+  assert.equal(reducer.check(), true, 'the first collection after 1 s');
+  state.rss += 20 * MiB;
+  assert.equal(reducer.check(), false);
+  assert.equal(reducer.check(), false);
+  assert.equal(reducer.check(), true, 'later ones after 3 s');
 });
 
 test('V8 takes the collection as the reducer asks for it, and the heap shrinks', () => {
