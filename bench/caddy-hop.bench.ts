@@ -34,6 +34,7 @@ const VARIANTS: { name: string; edit: (caddyfile: string, ports: { sidecar: numb
     edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.sidecar} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
   },
   { name: 'keepalive 5m, 64 idle conns', edit: (text) => text.replace(/(transport http \{)/, '$1\n\t\t\tkeepalive 5m\n\t\t\tkeepalive_idle_conns 64') },
+  { name: 'no read_timeout / write_timeout (no deadline per read and write)', edit: (text) => text.replace(/\n\s*read_timeout 1h/, '').replace(/\n\s*write_timeout 1h/, '') },
   { name: 'keepalive_idle_conns_per_host 128', edit: (text) => text.replace(/(transport http \{)/, '$1\n\t\t\tkeepalive_idle_conns_per_host 128') },
   // Caddy's own runtime. "generated" runs it as deploy/ does (GOMAXPROCS: half the cores);
   // Go's default is every core, and how often Go collects garbage is GOGC.
