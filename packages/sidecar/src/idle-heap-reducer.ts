@@ -70,14 +70,10 @@ export class IdleHeapReducer {
     this.#lastReading = this.#utilization();
   }
 
+  /** Looks every checkEveryMs, for the life of the process (the timer does not keep it alive). */
   start(): this {
     this.#timer ??= setInterval(() => this.check(), this.#options.checkEveryMs).unref();
     return this;
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
   /** One look at the period since the last: collects when the sidecar has been idle long enough and RSS has grown enough. Returns whether it collected. */
