@@ -1,11 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-
-/** pino, as fastify hands it over: bindings added in place, levels asked by name. */
-type PinoLogger = FastifyBaseLogger & {
-  setBindings?(bindings: Record<string, unknown>): void;
-  bindings?(): Record<string, unknown>;
-  isLevelEnabled?(level: string): boolean;
-};
+import type { PinoLogger } from './logger.ts';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 type LogArguments = Parameters<FastifyBaseLogger['info']>;

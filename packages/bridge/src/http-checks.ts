@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from './errors.ts';
 import type { BridgeError } from './errors.ts';
+import type { PinoLogger } from './logger.ts';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';
 
 // Validators in the MCP SDK's style: each returns the refusal, or undefined to go on.
@@ -62,5 +63,5 @@ export function sessionIdOf(request: FastifyRequest): string | undefined {
  * an id a request merely claims (another user's, a made-up one) never reaches the log.
  */
 export function logSession(request: FastifyRequest, sessionId: string): void {
-  (request.log as { setBindings?: (bindings: Record<string, unknown>) => void }).setBindings?.({ session: sessionId });
+  (request.log as PinoLogger).setBindings?.({ session: sessionId });
 }

@@ -15,3 +15,4 @@ export { closeOnSignals } from './close-on-signals.ts';
 export { requestEra } from './stateless/envelope.ts';
 export { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 export { DeferredRequestLogger, deferredRequestLoggers } from './deferred-request-logger.ts';
+export type { PinoLogger } from './logger.ts';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestEra } from '@mcp-fleet/bridge';
-import type { PinoLogger } from './request-logging.ts';
+import type { PinoLogger } from '@mcp-fleet/bridge';
 import type { SidecarMetrics } from './sidecar-metrics.ts';
 
 /**

@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PinoLogger } from '@mcp-fleet/bridge';
 import type { SidecarMetrics } from './sidecar-metrics.ts';
-
-/** fastify's logger is pino, which can add bindings to a logger in place (not the no-op logger of `logger: false`). */
-export type PinoLogger = FastifyBaseLogger & {
-  setBindings?(bindings: Record<string, unknown>): void;
-  isLevelEnabled?(level: string): boolean;
-};
 
 /**
  * Request ids unique across restarts of one sidecar and cheap to make: a
