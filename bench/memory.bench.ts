@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const { label } of variants) {
     const idle = median(label, (figures) => figures.idleKiB);
-    const loaded = median(label, (figures) => figures.loadedIdleKiB);
+    const loadedIdle = median(label, (figures) => figures.loadedIdleKiB);
     const main = label === variants[0]?.label;
     rows.push(
       [`${label}: idle sidecar beside its warm spare, 2 s after start`, mib(median(label, (figures) => figures.idleStartKiB)), '', 'info'],
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       [`${label}: one idle warm spare (server-everything)`, mib(median(label, (figures) => figures.spareKiB / Math.max(1, figures.spares))), '', 'info'],
       [`${label}: sidecar after one OAuth sign-in`, mib(median(label, (figures) => figures.afterSignInKiB)), '', 'info'],
       [`${label}: after ${LOAD.sessions * LOAD.callsPerSession} calls over ${LOAD.sessions} sessions, 2 s later`, mib(median(label, (figures) => figures.loadedKiB)), '', 'info'],
-      [`${label}: the same, once idle 33 s (started with --expose-gc, as pm2 starts it, a sidecar gives memory back after 30 s idle)`, mib(loaded), `≤ ${GOALS.loadedMiB} MiB`, main ? verdict(loaded / 1024 <= GOALS.loadedMiB) : 'info'],
+      [`${label}: the same, once idle 33 s (started with --expose-gc, as pm2 starts it, a sidecar gives memory back after 30 s idle)`, mib(loadedIdle), `≤ ${GOALS.loadedMiB} MiB`, main ? verdict(loadedIdle / 1024 <= GOALS.loadedMiB) : 'info'],
       [`${label}: its peak (VmHWM)`, mib(median(label, (figures) => figures.peakKiB)), '', 'info'],
     );
   }

@@ -68,7 +68,7 @@ async function heapKiB(client: RawMcpClient): Promise<{ heapUsedKiB: number; hea
   return { heapUsedKiB: gauge('nodejs_heap_size_used_bytes'), heapTotalKiB: gauge('nodejs_heap_size_total_bytes'), externalKiB: gauge('nodejs_external_memory_bytes') };
 }
 
-/** V8 reduces an idle heap some seconds after the last allocations; a fleet's idle sidecars sit there for hours. */
+/** Past the 5 s after which a sidecar hands back what its start left (IdleHeapReducer); a fleet's idle sidecars sit there for hours. */
 const IDLE_SETTLE_MS = 15_000;
 
 async function waitForSpare(client: RawMcpClient, timeoutMs: number): Promise<void> {
