@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { endWithBody } from './complete-response.ts';
 import { idKey, isResponse } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import type { ResponseTarget } from './response-target.ts';
@@ -58,8 +59,7 @@ export class PostExchange implements ResponseTarget {
     this.#collected.push(text);
     if (this.#waiting.size === 0) {
       const body = this.#batch ? `[${this.#collected.join(',')}]` : this.#collected[0];
-      this.#res.writeHead(200, { ...this.#headers, 'content-type': 'application/json' });
-      this.#res.end(body);
+      endWithBody(this.#res, 200, { ...this.#headers, 'content-type': 'application/json' }, body);
     }
     return true;
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endWithBody } from './complete-response.ts';
 import { admit, replyHeaders } from './bridge-context.ts';
 import type { BridgeContext } from './bridge-context.ts';
 import { errors } from './errors.ts';
@@ -76,8 +77,7 @@ async function handlePost(context: BridgeContext, request: FastifyRequest, reply
   if (ids.length === 0) {
     // Only notifications and responses: nothing will come back for this POST.
     session.receive(messages, undefined);
-    reply.raw.writeHead(202, headers);
-    reply.raw.end();
+    endWithBody(reply.raw, 202, headers);
     return;
   }
   const exchange = new PostExchange(reply.raw, { ids, batch, acceptsJson: acceptance.json, acceptsSse: acceptance.sse, headers });

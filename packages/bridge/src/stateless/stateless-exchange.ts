@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { endWithBody } from '../complete-response.ts';
 import type { JsonRpcMessage } from '../json-rpc.ts';
 import { SseStream } from '../sse-stream.ts';
 
@@ -42,7 +43,6 @@ export class StatelessExchange {
       this.#stream.end();
       return;
     }
-    this.#res.writeHead(status, { ...this.#headers, 'content-type': 'application/json' });
-    this.#res.end(JSON.stringify(message));
+    endWithBody(this.#res, status, { ...this.#headers, 'content-type': 'application/json' }, JSON.stringify(message));
   }
 }
