@@ -28,7 +28,15 @@ const EVERYTHING = ['node_modules/@modelcontextprotocol/server-everything/dist/i
 const BLOCK = { warmup: 5, calls: 100, maxMs: 5_000 };
 
 /** Each variant rewrites the generated Caddyfile. */
-interface Variant { name: string; edit: (caddyfile: string, ports: { sidecar: number; plain: number }) => string; plain?: boolean; env?: Record<string, string> }
+interface Variant {
+  name: string;
+  edit: (caddyfile: string, ports: { sidecar: number; plain: number; bare: number }) => string;
+  /** Reached over plain HTTP on the added site (ports.plain), not https. */
+  plain?: boolean;
+  /** Measured against the bare forwarder instead of the sidecar: what Caddy costs in front of the simplest bridge. */
+  bare?: boolean;
+  env?: Record<string, string>;
+}
 
 /** What one variant measured, over all rounds. */
 interface VariantSamples { diffs: number[]; directUs: number[]; proxiedUs: number[]; perSecond: number[]; errors: number }
@@ -41,6 +49,12 @@ const VARIANTS: Variant[] = [
   {
     name: 'generated route, plain HTTP from the client (TLS share of the hop)', plain: true,
     edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.sidecar} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
+  },
+  // Caddy's own cost here, whatever is behind it: the same route (plain HTTP) in front of the
+  // bare forwarder, against the bare forwarder reached directly.
+  {
+    name: 'floor: the same route in front of the bare forwarder, plain HTTP', plain: true, bare: true,
+    edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.bare} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
   },
   // Caddy 2.6 encodes every request into its reverse_proxy logger (logger.With, reverseproxy.go:811)
   // even with debug off; only a logger with no output at all skips that. Not generated: that
@@ -68,20 +82,24 @@ async function main(): Promise<void> {
   const only = values.only ? new RegExp(values.only) : undefined;
   const variants = VARIANTS.filter((candidate) => !only || only.test(candidate.name));
   const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-bench-caddy-'));
-  const [sidecarPort, httpsPort, httpPort, plainPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [sidecarPort, httpsPort, httpPort, plainPort, barePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const setup = await writeCaddySetup({ dir, sidecarPort, httpsPort, httpPort, command: NODE, args: EVERYTHING, cwd: ROOT });
   const generated = readFileSync(setup.caddyfilePath, 'utf8');
   say(`# Caddy hop; ${rounds} rounds of ${blocks} blocks per variant; logs ${dir}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
   const sidecar = startServer({ name: 'sidecar', command: NODE, args: [...pm2SidecarEntry(ROOT), '--config', setup.sidecarConfigPath, '--server', 'everything'], cwd: ROOT, logPath: join(dir, 'sidecar.log') });
+  const bare = variants.some((variant) => variant.bare)
+    ? startServer({ name: 'bare forwarder', command: NODE, args: ['bench/bare-forwarder.ts', String(barePort), '--', NODE, ...EVERYTHING], cwd: ROOT, logPath: join(dir, 'bare.log') })
+    : undefined;
   let caddy: ServerProcess | undefined;
   const measured = new Map<Variant, VariantSamples>(variants.map((variant) => [variant, { diffs: [], directUs: [], proxiedUs: [], perSecond: [], errors: 0 }]));
   try {
     await waitForPort(sidecarPort, 20_000, () => sidecar.exited);
+    if (bare) await waitForPort(barePort, 20_000, () => bare.exited);
     let token = '';
     for (let round = 0; round < rounds; round++) {
       for (const variant of variants) {
         const into = measured.get(variant) as VariantSamples;
-        writeFileSync(setup.caddyfilePath, variant.edit(generated, { sidecar: sidecarPort, plain: plainPort }));
+        writeFileSync(setup.caddyfilePath, variant.edit(generated, { sidecar: sidecarPort, plain: plainPort, bare: barePort }));
         caddy = startServer({ name: 'caddy', command: CADDY, args: caddyArgs(setup), cwd: ROOT, env: { ...setup.env, ...variant.env }, logPath: join(dir, `caddy-${VARIANTS.indexOf(variant)}-${round}.log`) });
         await waitForPort(httpsPort, 15_000, () => (caddy as ServerProcess).exited);
         const ca = await caddyRootCa(setup, 15_000, () => (caddy as ServerProcess).exited);
@@ -93,7 +111,7 @@ async function main(): Promise<void> {
           await oauth.close();
         }
         const headers = { authorization: `Bearer ${token}` };
-        const direct = new RawMcpClient({ port: sidecarPort, agent: keepAliveAgent(4), headers });
+        const direct = new RawMcpClient({ port: variant.bare ? barePort : sidecarPort, agent: keepAliveAgent(4), headers });
         const proxied = variant.plain
           ? new RawMcpClient({ port: plainPort, agent: keepAliveAgent(4), headers })
           : new RawMcpClient({ port: httpsPort, host: setup.host, tls: true, agent: keepAliveTlsAgent(4, { ca, lookup: testDomainLookup }), headers });
@@ -117,8 +135,8 @@ async function main(): Promise<void> {
         into.errors += throughput.errors;
         await direct.close().catch(() => 0);
         await proxied.close().catch(() => 0);
-        const sockets = tcpSockets(sidecarPort);
-        say(`round ${round + 1}, ${variant.name}: hop ${us(summarize(into.diffs.slice(-blocks)).median)}; TCP to the sidecar: ${sockets.established} established, ${sockets.timeWait} in TIME_WAIT (a new upstream connection per request would leave thousands)`);
+        const sockets = tcpSockets(variant.bare ? barePort : sidecarPort);
+        say(`round ${round + 1}, ${variant.name}: hop ${us(summarize(into.diffs.slice(-blocks)).median)}; TCP to the upstream: ${sockets.established} established, ${sockets.timeWait} in TIME_WAIT (a new upstream connection per request would leave thousands)`);
         await stopServer(caddy);
         caddy = undefined;
       }
@@ -126,6 +144,7 @@ async function main(): Promise<void> {
   } finally {
     if (caddy) await stopServer(caddy);
     await stopServer(sidecar);
+    if (bare) await stopServer(bare);
   }
   const rows = variants.map((variant) => {
     const { diffs, directUs, proxiedUs, perSecond, errors } = measured.get(variant) as VariantSamples;
@@ -133,7 +152,7 @@ async function main(): Promise<void> {
     return [variant.name, us(summarize(directUs).median), us(summarize(proxiedUs).median), us(summarize(diffs).median), calls];
   });
   say();
-  say(markdownTable(['Caddyfile', 'sidecar direct (median)', 'through Caddy (median)', 'Caddy hop', '32 in flight through Caddy'], rows));
+  say(markdownTable(['Caddyfile', 'upstream direct (median)', 'through Caddy (median)', 'Caddy hop', '32 in flight through Caddy'], rows));
   say('reproduce: PATH="$HOME/.local/node24/bin:$PATH" node bench/caddy-hop.bench.ts');
 }
 
