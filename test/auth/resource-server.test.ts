@@ -91,6 +91,29 @@ describe('resource server', () => {
     assert.match(response.headers.get('www-authenticate') ?? '', /scope="mcp"/);
   });
 
+  test('the Authorization header\'s form: the same answers before and after the token is known', async () => {
+    const { tokens } = await obtainTokens(one.origin, alice);
+    const token = tokens.access_token;
+    const forms: Array<[string, string, number]> = [
+      ['Bearer TOKEN', `Bearer ${token}`, 200],
+      ['any case', `bEaReR ${token}`, 200],
+      ['whitespace around', `  Bearer ${token} `, 200],
+      ['two spaces after Bearer', `Bearer  ${token}`, 401],
+      ['a character more', `Bearer ${token}x`, 401],
+      ['another scheme', `Basic ${token}`, 401],
+      ['no token', 'Bearer ', 401],
+    ];
+    // The first form verifies the new token; every form after it finds the token known (cached),
+    // where the check cuts the header without its regular expression.
+    for (const round of ['first', 'cached']) {
+      for (const [name, authorization, status] of forms) {
+        const response = await post(one.url, initializeRequest(), { authorization });
+        await response.arrayBuffer();
+        assert.equal(response.status, status, `${round}: ${name}`);
+      }
+    }
+  });
+
   test('a token in the query string is ignored: 401', async () => {
     const { tokens } = await obtainTokens(one.origin, alice);
     const response = await initializeWith(one, undefined, `${one.url}?access_token=${tokens.access_token}`);
