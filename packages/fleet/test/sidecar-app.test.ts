@@ -18,6 +18,6 @@ test("a sidecar's pm2 app: the plain-JS main, V8 flags from maxMemory, a fingerp
   assert.ok(server);
   const app = sidecarApp(config, server, {});
   assert.match(app.script, /node_modules\/\.cache\/mcp-fleet\/plain-js-[0-9a-f]{16}\/packages\/sidecar\/src\/main\.js$/);
-  assert.deepEqual(app.node_args, ['--max-semi-space-size=8', '--expose-gc', '--max-old-space-size=512', '--v8-pool-size=1', '--no-concurrent-recompilation']);
+  assert.deepEqual(app.node_args, ['--max-semi-space-size=8', '--expose-gc', '--max-old-space-size=512', '--heap-growing-percent=100', '--v8-pool-size=1', '--no-concurrent-recompilation']);
   assert.equal(app.env.MCP_FLEET_FINGERPRINT, fingerprint(config, server));
 });

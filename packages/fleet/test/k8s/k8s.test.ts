@@ -113,7 +113,7 @@ describe('mcp-fleet k8s', () => {
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(container[probe].httpGet, { path: '/health', port: 'http' }, probe);
     assert.equal(container.ports[0].containerPort, 8001);
     // As pm2 runs a sidecar: the image's plain-JS build, under the same V8 flags.
-    assert.match(container.args.join(' '), /exec node --max-semi-space-size=8 --expose-gc --max-old-space-size=\d+ --v8-pool-size=1 --no-concurrent-recompilation node_modules\/\.cache\/mcp-fleet\/sidecar\/packages\/sidecar\/src\/main\.js --config /);
+    assert.match(container.args.join(' '), /exec node --max-semi-space-size=8 --expose-gc --max-old-space-size=\d+ --heap-growing-percent=100 --v8-pool-size=1 --no-concurrent-recompilation node_modules\/\.cache\/mcp-fleet\/sidecar\/packages\/sidecar\/src\/main\.js --config /);
     assert.match(container.args.join(' '), /--server context7 --replica "\$\{HOSTNAME##\*-\}" --port 8001 --peer-origin http:\/\/context7-\{replica\}\.context7\.mcp-fleet\.svc\.cluster\.local:8001$/);
     assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     assert.equal(podSpec(set).securityContext.runAsNonRoot, true);
