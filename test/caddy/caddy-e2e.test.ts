@@ -239,7 +239,7 @@ describe('the fleet through a real Caddy (tls internal, https://NAME.mcp.test)',
       });
       const init = await post(initializeRequest());
       assert.equal(init.status, 200);
-      // A JSON answer keeps its length through Caddy: one write to the client, not headers, body and end apart.
+      // A JSON answer keeps its length through Caddy, so no closing chunk follows it (see bridge/src/complete-response.ts).
       assert.match(init.headers.get('content-type') ?? '', /^application\/json/);
       assert.equal(Number(init.headers.get('content-length')), Buffer.byteLength(await init.text()));
       const session = { 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
