@@ -1,5 +1,6 @@
 import { JsonRpcCode, errorResponse, idKey, isRequest, isResponse } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
+import { KeyedEntries } from './keyed-entries.ts';
 import type { ResponseTarget } from './response-target.ts';
 import { StandaloneStream } from './standalone-stream.ts';
 import type { Upstream } from './upstream.ts';
@@ -54,12 +55,12 @@ export class Session {
   onend?: (reason: string) => void;
 
   readonly #upstream: Upstream;
-  /** Requests in flight: id -> where their response goes. */
-  readonly #pending = new Map<string, Pending>();
+  /** Requests in flight: id -> where their response goes (not a Map: see KeyedEntries). */
+  readonly #pending = new KeyedEntries<Pending>();
   /** Progress tokens of requests in flight -> where their progress goes. */
   readonly #progress = new Map<unknown, ResponseTarget>();
-  /** Open POST exchanges that can stream, newest last. */
-  readonly #streaming = new Set<ResponseTarget>();
+  /** Open POST exchanges that can stream, newest last (an array, not a Set: see KeyedEntries). */
+  readonly #streaming: ResponseTarget[] = [];
   readonly #onToolCall: ToolCallHook | undefined;
   #initializeId: string | undefined;
   #ended = false;
@@ -126,13 +127,14 @@ export class Session {
         this.#reportCancelled(message.params?.requestId);
       }
     }
-    if (target?.canStream) this.#streaming.add(target);
+    if (target?.canStream && !this.#streaming.includes(target)) this.#streaming.push(target);
     for (const message of messages) this.#upstream.send(message);
   }
 
   /** Called when a POST's HTTP response is finished or its client went away. */
   release(target: ResponseTarget): void {
-    this.#streaming.delete(target);
+    const open = this.#streaming.indexOf(target);
+    if (open !== -1) this.#streaming.splice(open, 1);
     for (const [token, owner] of this.#progress) if (owner === target) this.#progress.delete(token);
   }
 
@@ -179,7 +181,7 @@ export class Session {
   }
 
   #failPending(reason: string): void {
-    const entries = [...this.#pending.values()];
+    const entries = this.#pending.values();
     this.#pending.clear();
     for (const entry of entries) {
       const error = errorResponse(entry.id, JsonRpcCode.ConnectionClosed, reason);
