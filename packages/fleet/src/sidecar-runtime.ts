@@ -54,12 +54,13 @@ const MEMORY_UNITS_MIB: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024 };
  * - An old generation of half the server's `maxMemory`: V8 collects before pm2's restart
  *   at maxMemory, instead of growing into it.
  * - An old generation that may double before its next mark-compact (`--heap-growing-percent=100`;
- *   V8's own factor measured ~1.5 here). Under load a Node HTTP server (the bare forwarder as
- *   much as the sidecar) promotes about a fifth of what it allocates, so the old generation
- *   fills steadily, and V8 marked the sidecar's ~22 MiB of live objects every ~0.6 s. At 32 in
- *   flight: V8's worker thread 16 → 8 µs per call; server CPU per call 0.86–0.90× and calls/s
- *   1.06× in two paired runs (growth 50 %: 0.97×). Peak RSS the same (123–124 MiB over 10,000
- *   calls); 2 s after the burst 124 MiB instead of 111, given back once idle (85 MiB).
+ *   V8's own factor measured ~1.5 here). Under load the old generation fills with what calls
+ *   leave there, and each mark-compact marks the sidecar's ~22 MiB of live objects. Paired
+ *   runs at 32 in flight: while sessions kept calls in a Map and a Set (~1 MB promoted per
+ *   scavenge, a mark-compact every ~0.6 s), V8's worker thread 16 → 8 µs per call, server CPU
+ *   per call 0.86–0.90×; since they do not (KeyedEntries, ~0.1 MB), 0.94×. Peak RSS the same
+ *   (123–124 MiB over 10,000 calls); 2 s after the burst 124 MiB instead of 111, given back
+ *   once idle (85 MiB).
  * - One V8 worker thread: fewer threads, fewer malloc arenas (~5 MiB idle).
  * - TurboFan compiling on the main thread: on its own thread, the compiler's peak of
  *   ~15 MiB of malloc'd zone memory stayed in that thread's arena after it was freed (RSS
