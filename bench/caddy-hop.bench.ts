@@ -38,6 +38,10 @@ interface Variant {
   env?: Record<string, string>;
 }
 
+/** The generated route's settings on an added plain-HTTP site, `plainPort`, in front of `upstreamPort`. */
+const plainSite = (plainPort: number, upstreamPort: number) =>
+  `\nhttp://127.0.0.1:${plainPort} {\n\treverse_proxy 127.0.0.1:${upstreamPort} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`;
+
 /** What one variant measured, over all rounds. */
 interface VariantSamples { diffs: number[]; directUs: number[]; proxiedUs: number[]; perSecond: number[]; errors: number }
 
@@ -48,13 +52,13 @@ const VARIANTS: Variant[] = [
   { name: 'no flush_interval -1', edit: (text) => text.replace(/\n\s*flush_interval -1/, '') },
   {
     name: 'generated route, plain HTTP from the client (TLS share of the hop)', plain: true,
-    edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.sidecar} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
+    edit: (text, ports) => text + plainSite(ports.plain, ports.sidecar),
   },
   // Caddy's own cost here, whatever is behind it: the same route (plain HTTP) in front of the
   // bare forwarder, against the bare forwarder reached directly.
   {
     name: 'floor: the same route in front of the bare forwarder, plain HTTP', plain: true, bare: true,
-    edit: (text, ports) => `${text}\nhttp://127.0.0.1:${ports.plain} {\n\treverse_proxy 127.0.0.1:${ports.bare} {\n\t\tflush_interval -1\n\t\theader_up -Forwarded\n\t}\n}\n`,
+    edit: (text, ports) => text + plainSite(ports.plain, ports.bare),
   },
   // Caddy 2.6.2 encodes every request into its reverse_proxy logger (logger.With, reverseproxy.go:811)
   // even with debug off, and once more for its error log (server.go:228, which no setting avoids);
@@ -112,7 +116,8 @@ async function main(): Promise<void> {
           await oauth.close();
         }
         const headers = { authorization: `Bearer ${token}` };
-        const direct = new RawMcpClient({ port: variant.bare ? barePort : sidecarPort, agent: keepAliveAgent(4), headers });
+        const upstreamPort = variant.bare ? barePort : sidecarPort;
+        const direct = new RawMcpClient({ port: upstreamPort, agent: keepAliveAgent(4), headers });
         const proxied = variant.plain
           ? new RawMcpClient({ port: plainPort, agent: keepAliveAgent(4), headers })
           : new RawMcpClient({ port: httpsPort, host: setup.host, tls: true, agent: keepAliveTlsAgent(4, { ca, lookup: testDomainLookup }), headers });
@@ -136,7 +141,7 @@ async function main(): Promise<void> {
         into.errors += throughput.errors;
         await direct.close().catch(() => 0);
         await proxied.close().catch(() => 0);
-        const sockets = tcpSockets(variant.bare ? barePort : sidecarPort);
+        const sockets = tcpSockets(upstreamPort);
         say(`round ${round + 1}, ${variant.name}: hop ${us(summarize(into.diffs.slice(-blocks)).median)}; TCP to the upstream: ${sockets.established} established, ${sockets.timeWait} in TIME_WAIT (a new upstream connection per request would leave thousands)`);
         await stopServer(caddy);
         caddy = undefined;
