@@ -7,7 +7,13 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
  * closing chunk of every JSON answer as three TLS records, three writes for it and
  * three reads for the client.
  */
-export function endWithBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body = ''): void {
-  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+export function endWithBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body?: { text: string; type: string }): void {
+  if (!body) {
+    res.writeHead(status, { ...headers, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  // One copy of the headers per answer: this runs for every call.
+  res.writeHead(status, { ...headers, 'content-type': body.type, 'content-length': Buffer.byteLength(body.text) });
+  res.end(body.text);
 }

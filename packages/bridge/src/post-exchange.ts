@@ -59,7 +59,7 @@ export class PostExchange implements ResponseTarget {
     this.#collected.push(text);
     if (this.#waiting.size === 0) {
       const body = this.#batch ? `[${this.#collected.join(',')}]` : this.#collected[0];
-      endWithBody(this.#res, 200, { ...this.#headers, 'content-type': 'application/json' }, body);
+      endWithBody(this.#res, 200, this.#headers, { text: body, type: 'application/json' });
     }
     return true;
   }

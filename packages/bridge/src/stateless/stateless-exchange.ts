@@ -43,6 +43,6 @@ export class StatelessExchange {
       this.#stream.end();
       return;
     }
-    endWithBody(this.#res, status, { ...this.#headers, 'content-type': 'application/json' }, JSON.stringify(message));
+    endWithBody(this.#res, status, this.#headers, { text: JSON.stringify(message), type: 'application/json' });
   }
 }
