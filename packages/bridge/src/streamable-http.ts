@@ -80,8 +80,7 @@ async function handlePost(context: BridgeContext, request: FastifyRequest, reply
     endWithBody(reply.raw, 202, headers);
     return;
   }
-  const exchange = new PostExchange(reply.raw, { ids, batch, acceptsJson: acceptance.json, acceptsSse: acceptance.sse, headers });
-  exchange.onfinish = () => session.release(exchange);
+  const exchange = new PostExchange(reply.raw, { ids, batch, acceptsJson: acceptance.json, acceptsSse: acceptance.sse, headers, owner: session });
   session.receive(messages, exchange, request.id);
 }
 

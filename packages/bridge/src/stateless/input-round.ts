@@ -12,6 +12,10 @@ export interface InputRoundOptions {
   signState: (callId: number, round: number) => string;
   answerChild: (message: JsonRpcMessage) => void;
   callId: number;
+  /** The call is parked: its exchange is answered and gone. */
+  onpark: () => void;
+  /** The call is over for the client (refused, or the retry never came): drop what the child says next. */
+  onabandon: () => void;
 }
 
 interface Asked {
@@ -39,10 +43,6 @@ export class InputRound {
   #answered = 0;
   #generated = 0;
   round = 0;
-  /** The call is parked: its exchange is answered and gone. */
-  onpark?: () => void;
-  /** The call is over for the client (refused, or the retry never came): drop what the child says next. */
-  onabandon?: () => void;
 
   constructor(options: InputRoundOptions) {
     this.#options = options;
@@ -133,7 +133,7 @@ export class InputRound {
     const requestState = this.#options.signState(this.#options.callId, this.round);
     this.#exchange = undefined;
     exchange.finish({ jsonrpc: '2.0', id: this.#clientId, result: { resultType: 'input_required', inputRequests, requestState } });
-    this.onpark?.();
+    this.#options.onpark();
     this.#expiry = setTimeout(() => this.#giveUp(), this.#options.retryTimeoutMs);
     this.#expiry.unref();
   }
@@ -152,7 +152,7 @@ export class InputRound {
       this.#options.answerChild(errorResponse(asked.id, JsonRpcCode.InternalError, 'the client did not answer this request in time'));
     }
     this.#asked.clear();
-    this.onabandon?.();
+    this.#options.onabandon();
   }
 
   #refuseForCapabilities(): void {
@@ -161,7 +161,7 @@ export class InputRound {
     const requiredCapabilities = this.#refused;
     exchange?.finish(errorResponse(this.#clientId, StatelessCode.MissingRequiredClientCapability,
       `Missing required client capability: ${Object.keys(requiredCapabilities).join(', ')}`, { requiredCapabilities }), 400);
-    this.onabandon?.();
+    this.#options.onabandon();
   }
 }
 
