@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@mcp-fleet/auth';
@@ -21,7 +21,9 @@ interface StatusRow { name: string; pid: number | null; state: string; health: s
 describe('a fleet of three under pm2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-'));
   const marker = `fleet-test-${randomUUID()}`;
-  const env = { PM2_HOME: join(dir, 'pm2'), MCP_FLEET_CONFIG: join(dir, 'fleet.json') };
+  // A secret in the shell `up` runs in that no server asks for: it must reach no sidecar and no child.
+  const unrelated = `unrelated-secret-${randomUUID()}`;
+  const env = { PM2_HOME: join(dir, 'pm2'), MCP_FLEET_CONFIG: join(dir, 'fleet.json'), FLEET_TEST_UNRELATED_SECRET: unrelated };
   const ports: number[] = [];
   let raw: any;
   const writeConfig = () => writeFileSync(env.MCP_FLEET_CONFIG, JSON.stringify(raw, null, 2));
@@ -54,6 +56,24 @@ describe('a fleet of three under pm2', () => {
       assert.equal(rows[name].health, 'ok', name);
       assert.ok(rows[name].pid, name);
     }
+  });
+
+  test('a sidecar and its child see only what their server needs, not the environment up ran in', async () => {
+    const rows = await statusRows();
+    const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    const sidecar = environOf(rows.alpha.pid!);
+    assert.ok(sidecar.some((entry) => entry.startsWith('PATH=')), 'the sidecar has the base');
+    assert.ok(sidecar.some((entry) => entry.startsWith('MCP_FLEET_CONFIG=')));
+    assert.ok(!sidecar.some((entry) => entry.includes(unrelated)), 'the sidecar did not get the secret up ran with');
+    // A session, so that alpha's child runs.
+    const alphaUrl = `http://127.0.0.1:${ports[0]}`;
+    const { tokens } = await obtainTokens(alphaUrl, alice);
+    const opened = await post(`${alphaUrl}/mcp`, initializeRequest(), { authorization: `Bearer ${tokens.access_token}` });
+    assert.equal(opened.status, 200);
+    await opened.text();
+    const children = processesWith(marker).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('alpha'));
+    assert.ok(children.length > 0, 'alpha\'s child runs');
+    for (const pid of children) assert.ok(!environOf(pid).some((entry) => entry.includes(unrelated)), 'nor did its child');
   });
 
   test('kill -9 of one sidecar: pm2 brings it back within 3 s; a session on another server sees no error', async (t) => {
@@ -91,6 +111,9 @@ describe('a fleet of three under pm2', () => {
     assert.notEqual(after.gamma.pid, before.gamma.pid);
     assert.equal(after.alpha.pid, before.alpha.pid);
     assert.equal(after.beta.pid, before.beta.pid);
+    const restarted = readFileSync(`/proc/${after.gamma.pid}/environ`, 'utf8');
+    assert.ok(restarted.includes('MCP_FLEET_CONFIG='));
+    assert.ok(!restarted.includes(unrelated), 'restart did not hand the secret over either');
   });
 
   test('change one server\'s args and up again: only that one restarts', async () => {

@@ -41,6 +41,7 @@ export interface Pm2App {
   autorestart: boolean;
   treekill: boolean;
   min_uptime: number;
+  filter_env: string[];
 }
 
 /**
@@ -85,6 +86,12 @@ function supervised(log: string) {
     // answering the calls in flight; it stops them itself (TERM, then KILL) when it closes.
     treekill: false,
     min_uptime: 2_000,
+    // pm2 lays the whole environment of the command that starts an app (`up`, with the IdP
+    // secret and every server's keys) under the app's own `env`, unless filter_env says
+    // otherwise. `filter_env: true` is ignored (pm2 7 reads its `.length`); a list drops every
+    // name containing one of its parts, and "" is part of every name. The app's `env` is
+    // then all there is.
+    filter_env: [''],
   };
 }
 
