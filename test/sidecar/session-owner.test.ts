@@ -15,6 +15,7 @@ describe('sessions are bound to user and client', () => {
   let sidecar: RunningSidecar;
   let viaFirstClient: Record<string, string>;
   let viaSecondClient: Record<string, string>;
+  let clients: [string, string];
   before(async () => {
     const fleet = { logLevel: 'debug', auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('pw') } } } } } };
     sidecar = await startSidecar({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
@@ -23,6 +24,7 @@ describe('sessions are bound to user and client', () => {
     const first = await obtainTokens(sidecar.origin, { username: 'alice', password: 'pw' });
     const second = await obtainTokens(sidecar.origin, { username: 'alice', password: 'pw' });
     assert.notEqual(first.clientId, second.clientId);
+    clients = [first.clientId, second.clientId];
     viaFirstClient = headers(first.tokens.access_token);
     viaSecondClient = headers(second.tokens.access_token);
   });
@@ -37,6 +39,34 @@ describe('sessions are bound to user and client', () => {
     const borrowed = await post(sidecar.url, listTools(3), { ...viaSecondClient, 'mcp-session-id': session });
     assert.equal(borrowed.status, 404);
     assert.equal(((await borrowed.json()) as { error: { data: { code: string } } }).error.data.code, 'BRIDGE_ERR_SESSION_NOT_FOUND');
+  });
+
+  test('2026-07-28 calls: each client has a channel of its own, its calls are audited as its own, and its requestState is refused from the other', async () => {
+    const V = '2026-07-28';
+    const stateless = (headers: Record<string, string>) => ({ ...headers, 'mcp-protocol-version': V });
+    const call = (id: number, name: string, extra: object = {}) => ({
+      jsonrpc: '2.0', id, method: 'tools/call',
+      params: { name, arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': { roots: {} } }, ...extra },
+    });
+    const pidVia = async (headers: Record<string, string>, id: number) => (await readJsonRpc(await post(sidecar.url, call(id, 'whoami'), stateless(headers)))).result.content[0].text as string;
+    const firstPid = await pidVia(viaFirstClient, 10);
+    const secondPid = await pidVia(viaSecondClient, 11);
+    assert.notEqual(firstPid, secondPid, 'session isolation: a child per client of the user');
+    assert.equal(await pidVia(viaFirstClient, 12), firstPid, 'the same client keeps its channel');
+
+    const asked = await readJsonRpc(await post(sidecar.url, call(13, 'ask-roots'), stateless(viaFirstClient)));
+    assert.equal(asked.result?.resultType, 'input_required', JSON.stringify(asked));
+    const [key] = Object.keys(asked.result.inputRequests);
+    const retry = (id: number) => call(id, 'ask-roots', { inputResponses: { [key]: { roots: [] } }, requestState: asked.result.requestState });
+    const borrowed = await post(sidecar.url, retry(14), stateless(viaSecondClient));
+    assert.equal(borrowed.status, 400);
+    assert.equal((await readJsonRpc(borrowed)).error.code, -32602);
+    const own = await readJsonRpc(await post(sidecar.url, retry(15), stateless(viaFirstClient)));
+    assert.equal(own.result?.resultType, 'complete', JSON.stringify(own));
+
+    await new Promise((resolve) => setTimeout(resolve, 250)); // the log stream writes in batches
+    const audits = sidecar.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'tools/call' && line.tool === 'whoami');
+    assert.deepEqual(audits.map((line) => line.client), [clients[0], clients[1], clients[0]], 'each call is audited under the client that made it');
   });
 
   test('a checked session is on the request\'s log lines; a claimed one that is not the caller\'s never is', async () => {

@@ -18,8 +18,17 @@ export interface StatelessOptions {
 }
 
 /**
- * One stateless channel per signed-in user (token subject), opened at that
- * user's first stateless request: in session isolation a child of their own
+ * Whom a channel and its requestStates belong to: the token's subject AND client, as
+ * for a 2025 session. Two clients of one user get a channel each, so a call is never
+ * reported as another client's, and a requestState issued to one is refused from the other.
+ */
+export function channelOwner(identity: Identity): string {
+  return JSON.stringify([identity.subject, identity.clientId ?? null]);
+}
+
+/**
+ * One stateless channel per signed-in user and client (channelOwner), opened at
+ * their first stateless request: in session isolation a child of their own
  * (a session in the table, so maxSessions, the idle timeout and the warm spare
  * apply), in shared isolation a port on the shared child. Never shared between users.
  */
@@ -40,23 +49,24 @@ export class ChannelTable {
   }
 
   async channelFor(identity: Identity): Promise<StatelessChannel> {
-    const existing = this.#channels.get(identity.subject);
+    const owner = channelOwner(identity);
+    const existing = this.#channels.get(owner);
     if (existing) {
       const channel = await existing.catch(() => undefined);
       if (channel && !channel.session.ended) return channel;
-      if (this.#channels.get(identity.subject) === existing) this.#channels.delete(identity.subject);
+      if (this.#channels.get(owner) === existing) this.#channels.delete(owner);
     }
     const opening = this.#open(identity);
-    this.#channels.set(identity.subject, opening);
+    this.#channels.set(owner, opening);
     opening.catch(() => {
-      if (this.#channels.get(identity.subject) === opening) this.#channels.delete(identity.subject);
+      if (this.#channels.get(owner) === opening) this.#channels.delete(owner);
     });
     return opening;
   }
 
-  /** The user's channel if one is open already (a cancellation never opens one). */
-  async existing(subject: string): Promise<StatelessChannel | undefined> {
-    const channel = await this.#channels.get(subject)?.catch(() => undefined);
+  /** The caller's channel if one is open already (a cancellation never opens one). */
+  async existing(identity: Identity): Promise<StatelessChannel | undefined> {
+    const channel = await this.#channels.get(channelOwner(identity))?.catch(() => undefined);
     return channel && !channel.session.ended ? channel : undefined;
   }
 
@@ -78,7 +88,7 @@ export class ChannelTable {
       input: {
         quietMs: options.quietMs,
         retryTimeoutMs: options.retryTimeoutMs,
-        signState: (call, round) => this.signer.sign({ call, round, replica: options.replicaId, expires: Date.now() + options.retryTimeoutMs }, identity.subject),
+        signState: (call, round) => this.signer.sign({ call, round, replica: options.replicaId, expires: Date.now() + options.retryTimeoutMs }, channelOwner(identity)),
       },
     });
     try {

@@ -4,6 +4,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonRpcMessage } from '../json-rpc.ts';
+import type { Identity } from '../session.ts';
+import { channelOwner } from './channel-table.ts';
 import type { ChannelTable } from './channel-table.ts';
 
 /** Set on a handed-over request: the replica it reaches answers it itself, so a misconfigured address cannot loop. */
@@ -16,10 +18,10 @@ const KEPT_HEADERS = ['authorization', 'content-type', 'accept', 'mcp-protocol-v
  * The replica that issued the request's (valid, caller's own) requestState, when it is not
  * this one; undefined when this replica should answer (no state, a bad state, its own).
  */
-export function replicaHoldingState(table: ChannelTable, message: JsonRpcMessage, subject: string, request: FastifyRequest): string | undefined {
+export function replicaHoldingState(table: ChannelTable, message: JsonRpcMessage, identity: Identity, request: FastifyRequest): string | undefined {
   const state = message.params?.requestState;
   if (state === undefined || request.headers[HANDED_OVER_HEADER] !== undefined) return undefined;
-  const verified = table.signer.verify(state, subject);
+  const verified = table.signer.verify(state, channelOwner(identity));
   if (typeof verified === 'string' || verified.replica === table.replicaId) return undefined;
   return verified.replica;
 }

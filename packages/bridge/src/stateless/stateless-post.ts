@@ -5,7 +5,9 @@ import { BridgeError, errors } from '../errors.ts';
 import { checkPostAccept, parseAccept } from '../http-checks.ts';
 import { JsonRpcCode, errorResponse, isJsonRpcMessage, isRequest } from '../json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from '../json-rpc.ts';
+import type { Identity } from '../session.ts';
 import type { StatelessChannel } from './channel.ts';
+import { channelOwner } from './channel-table.ts';
 import type { ChannelTable } from './channel-table.ts';
 import { checkEnvelope, clientCapabilitiesOf, logLevelOf, requestIdOf } from './envelope.ts';
 import type { StatelessRefusal } from './envelope.ts';
@@ -49,7 +51,7 @@ async function servePost(context: StatelessContext, request: FastifyRequest, rep
   }
   if (!isRequest(body)) {
     // Nothing comes back for a notification; only a cancellation concerns the child.
-    if (body.method === 'notifications/cancelled') (await context.stateless.existing(identity.subject))?.cancel(body.params?.requestId);
+    if (body.method === 'notifications/cancelled') (await context.stateless.existing(identity))?.cancel(body.params?.requestId);
     reply.code(202).send();
     return;
   }
@@ -61,7 +63,7 @@ async function servePost(context: StatelessContext, request: FastifyRequest, rep
   if (method !== 'server/discover' && method !== 'subscriptions/listen' && !FORWARDED_METHODS.has(method)) {
     return refuse(reply, id, { status: 404, code: StatelessCode.MethodNotFound, message: `Method not found: ${method.slice(0, 100)}` });
   }
-  const holder = replicaHoldingState(context.stateless, body, identity.subject, request);
+  const holder = replicaHoldingState(context.stateless, body, identity, request);
   const holderOrigin = holder === undefined ? undefined : context.replicaOrigin?.(holder);
   if (holderOrigin !== undefined && await handOverRetry(request, reply, holderOrigin)) return;
   const channel = await context.stateless.channelFor(identity);
@@ -87,20 +89,19 @@ async function servePost(context: StatelessContext, request: FastifyRequest, rep
     });
     return;
   }
-  forward(context, channel, body, new StatelessExchange(reply.raw, { acceptsSse: acceptance.sse, headers }), { subject: identity.subject, requestId: request.id });
+  forward(context, channel, body, new StatelessExchange(reply.raw, { acceptsSse: acceptance.sse, headers }), { identity, requestId: request.id });
 }
 
-function forward(context: StatelessContext, channel: StatelessChannel, message: JsonRpcMessage, exchange: StatelessExchange, caller: { subject: string; requestId: string }): void {
+function forward(context: StatelessContext, channel: StatelessChannel, message: JsonRpcMessage, exchange: StatelessExchange, caller: { identity: Identity; requestId: string }): void {
   const id = message.id ?? null;
   const params = message.params ?? {};
   const answers = inputResponsesOf(params);
   if (typeof answers === 'string') return exchange.finish(errorResponse(id, StatelessCode.InvalidParams, answers), 400);
-  const subject = caller.subject;
   const options = { logLevel: logLevelOf(message), capabilities: clientCapabilitiesOf(message), answers, requestId: caller.requestId };
   if (params.requestState === undefined) return channel.forward(message, exchange, options);
 
   const table = context.stateless;
-  const state = table.signer.verify(params.requestState, subject);
+  const state = table.signer.verify(params.requestState, channelOwner(caller.identity));
   let reason = typeof state === 'string' ? state : undefined;
   if (typeof state !== 'string') {
     if (state.replica !== table.replicaId) reason = `requestState was issued by replica ${state.replica}, not this one (${table.replicaId})`;
