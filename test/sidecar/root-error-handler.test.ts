@@ -1,16 +1,20 @@
 // No 5xx carries a raw internal message: a real sidecar whose route fails with a
 // Redis-like error answers `server_error` (OAuth routes) or a JSON-RPC internal
 // error (MCP routes) with the request id; the log has the detail under that id.
-// Bridge refusals carry their stable code on the wire (error.data.code).
+// Bridge refusals carry their stable code on the wire (error.data.code). The same for
+// oidc-provider's own 5xx, whose storage fails under it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StatementSync } from 'node:sqlite';
 import { Writable } from 'node:stream';
 import { parseConfig } from '@mcp-fleet/config';
 import { buildSidecar } from '@mcp-fleet/sidecar';
 import { startBridge } from '../support/bridge-server.ts';
+import { TEST_REDIRECT, pkcePair, registerClient } from '../support/raw-oauth.ts';
+import { startSidecar } from '../support/sidecar-server.ts';
 
 const envServer = new URL('../fixtures/env-server.ts', import.meta.url).pathname;
 const INTERNAL = 'ECONNREFUSED redis://10.1.2.3:6379 (SQLITE_CORRUPT at /var/lib/mcp-fleet/state.db)';
@@ -56,4 +60,46 @@ test('a bridge refusal carries its stable code and the request id in error.data'
   assert.equal(response.status, 415);
   assert.equal(body.error.data.code, 'BRIDGE_ERR_CONTENT_TYPE');
   assert.equal(typeof body.error.data.requestId, 'string');
+});
+
+test('the authorization server\'s own 5xx (its storage fails inside oidc-provider) names the request id, and the log has why', async (t) => {
+  const sidecar = await startSidecar({ fleet: { auth: { providers: { password: { users: {} } } } }, mcpServers: { probe: { command: process.execPath, args: [envServer], warmSpares: 0 } } }, 'probe');
+  t.after(() => sidecar.close());
+  const client = await registerClient(sidecar.origin);
+  const { challenge } = pkcePair();
+  const token = (accept: string) => fetch(`${sidecar.origin}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: 'a-code', code_verifier: challenge, client_id: client.body.client_id, redirect_uri: TEST_REDIRECT }),
+  });
+  // The SQLite file breaks under the running sidecar: every read of it throws.
+  const read = StatementSync.prototype.get;
+  StatementSync.prototype.get = () => {
+    throw new Error(INTERNAL);
+  };
+  let response: Response;
+  let page: Response;
+  try {
+    response = await token('application/json');
+    page = await token('text/html');
+  } finally {
+    StatementSync.prototype.get = read;
+  }
+  const text = await response.text();
+  assert.equal(response.status, 500);
+  const body = JSON.parse(text) as { error: string; request_id?: string };
+  assert.equal(body.error, 'server_error');
+  assert.ok(body.request_id, text);
+  assert.ok(!text.includes('ECONNREFUSED') && !text.includes('SQLITE'), text);
+  await new Promise((resolve) => setTimeout(resolve, 250)); // the log stream writes in batches
+  const logged = sidecar.logs.map((line) => JSON.parse(line)).find((line) => line.reqId === body.request_id && line.msg === 'authorization server failed');
+  assert.equal(logged?.err?.message, INTERNAL, 'the detail is in the log under the request id');
+  assert.equal(logged.route, 'token');
+  // A browser gets the page, which names its own request id.
+  const html = await page.text();
+  assert.equal(page.status, 500);
+  const pageId = /request id ([\w-]+)/.exec(html)?.[1];
+  assert.ok(pageId && pageId !== body.request_id, html);
+  assert.ok(!html.includes('SQLITE'), html);
+  assert.ok(sidecar.logs.some((line) => line.includes(`"reqId":"${pageId}"`) && line.includes('authorization server failed')));
 });

@@ -2,8 +2,10 @@ import Provider, { errors } from 'oidc-provider';
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { allowClientIdFetch } from './client-id-fetch-policy.ts';
 import { INTERACTION_PATH } from './interaction-path.ts';
+import { serverErrorBody } from './errors.ts';
 import { SIGN_IN_PAGE_CSP, renderDeadEnd } from './pages.ts';
 import { redirectUriPolicy } from './redirect-uri-policy.ts';
+import { requestIdOf } from './security-events.ts';
 import { MCP_SCOPE } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
 
@@ -107,7 +109,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       if (out.error === 'invalid_client') ctx.status = 401;
       ctx.type = 'html';
       ctx.set('content-security-policy', SIGN_IN_PAGE_CSP);
-      ctx.body = renderDeadEnd({ title: 'Sign-in could not continue', message: `${out.error}: ${out.error_description ?? 'no description'}` });
+      const message = out.error === 'server_error'
+        ? `server_error: ${serverErrorBody(requestIdOf(ctx.req)).error_description}`
+        : `${out.error}: ${out.error_description ?? 'no description'}`;
+      ctx.body = renderDeadEnd({ title: 'Sign-in could not continue', message });
     },
   };
   const provider = new Provider(urls.origin, configuration);

@@ -29,3 +29,12 @@ export const bearerErrors = {
   revoked: () => new BearerError('invalid_token', 401, 'revoked', 'the access token has been revoked'),
   insufficientScope: (scope: string) => new BearerError('insufficient_scope', 403, 'scope', `the access token lacks the ${scope} scope`),
 } as const;
+
+/**
+ * The answer to a failure inside the sidecar (storage, the authorization server):
+ * `server_error` and the request id, never the detail, which the log holds under that id.
+ */
+export function serverErrorBody(requestId: string | undefined): { error: 'server_error'; error_description: string; request_id?: string } {
+  if (requestId === undefined) return { error: 'server_error', error_description: 'internal error' };
+  return { error: 'server_error', error_description: `internal error; the operator can find it under request id ${requestId}`, request_id: requestId };
+}

@@ -15,6 +15,6 @@ export { REFRESH_REPLAY_GRACE_SECONDS } from './refresh-grace.ts';
 export { refuseRedirectUri } from './redirect-uri-refusal.ts';
 export { TokenVerifier } from './token-verifier.ts';
 export type { VerifiedToken } from './token-verifier.ts';
-export { BearerError, bearerErrors } from './errors.ts';
+export { BearerError, bearerErrors, serverErrorBody } from './errors.ts';
 export { callbackUrl, hashPassword } from './upstream/index.ts';
 export { TrustedProxies } from './trusted-proxies.ts';

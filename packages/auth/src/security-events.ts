@@ -28,10 +28,15 @@ export function recordSecurityEvent(log: FastifyBaseLogger, count: SecurityEvent
  * oidc-provider's events see the raw request only: the fastify request that
  * handed it over is remembered here, so their lines carry its reqId too.
  */
-const handedOver = new WeakMap<object, { log: FastifyBaseLogger }>();
+const handedOver = new WeakMap<object, { log: FastifyBaseLogger; id: string }>();
 
-export function rememberRequest(raw: object, request: { log: FastifyBaseLogger }): void {
+export function rememberRequest(raw: object, request: { log: FastifyBaseLogger; id: string }): void {
   handedOver.set(raw, request);
+}
+
+/** The id of the fastify request that handed `raw` over, which its log lines carry. */
+export function requestIdOf(raw: unknown): string | undefined {
+  return raw !== null && typeof raw === 'object' ? handedOver.get(raw)?.id : undefined;
 }
 
 export function loggerOf(raw: unknown, fallback: FastifyBaseLogger): FastifyBaseLogger {

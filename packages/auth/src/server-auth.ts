@@ -18,7 +18,8 @@ import type { SignInMethods, SignInPages } from './sign-in-methods.ts';
 import type { FailureLog } from './storage/failure-log.ts';
 import type { RevokedGrantStore } from './storage/revoked-grants.ts';
 import { TokenVerifier } from './token-verifier.ts';
-import { loggerOf, recordSecurityEvent } from './security-events.ts';
+import { serverErrorBody } from './errors.ts';
+import { loggerOf, recordSecurityEvent, requestIdOf } from './security-events.ts';
 import type { SecurityEvent, SecurityEventCounter } from './security-events.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
 
@@ -126,6 +127,17 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     });
     built.on('registration_create.success', (ctx: ProviderContext, client: { clientId: string }) => {
       securityEvent(ctx, { event: 'registration', clientId: client.clientId });
+    });
+    // oidc-provider answers its own 5xx ("oops! something went wrong") and tells only its
+    // debug channel why: the detail goes to the log under the request id, and the JSON
+    // answer names that id as the sidecar's other 5xx do (an HTML page: renderError).
+    built.on('server_error', (ctx: ProviderContext, error: Error) => {
+      if (appLog) loggerOf(ctx.req, appLog).error({ err: error, route: ctx.oidc?.route }, 'authorization server failed');
+    });
+    built.use(async (ctx, next) => {
+      await next();
+      const body = ctx.body as { error?: unknown } | undefined;
+      if (ctx.status >= 500 && body?.error === 'server_error') ctx.body = serverErrorBody(requestIdOf(ctx.req));
     });
     return built;
   };

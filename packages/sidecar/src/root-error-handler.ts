@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { serverErrorBody } from '@mcp-fleet/auth';
 import { errorResponse, JsonRpcCode } from '@mcp-fleet/bridge';
 
 const MCP_PATHS = new Set(['/mcp', '/sse', '/messages']);
@@ -21,5 +22,5 @@ export function rootErrorHandler(error: FastifyError, request: FastifyRequest, r
   if (MCP_PATHS.has(request.url.split('?')[0]!)) {
     return reply.code(500).type('application/json').send(errorResponse(null, JsonRpcCode.InternalError, 'Internal error', { code: 'server_error', requestId }));
   }
-  return reply.code(500).send({ error: 'server_error', error_description: `internal error; the operator can find it under request id ${requestId}`, request_id: requestId });
+  return reply.code(500).send(serverErrorBody(requestId));
 }
