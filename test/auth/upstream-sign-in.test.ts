@@ -75,6 +75,12 @@ describe('sign-in through an upstream OIDC provider', () => {
     assert.equal(refused.status, 403);
     assert.match(refused.body, /mallory@elsewhere\.example/);
     assert.doesNotMatch(refused.body, /alice@example\.com/);
+    // A security event: who was refused, where from, and why (one line, and its count).
+    await new Promise((resolve) => setTimeout(resolve, 250)); // the log stream writes in batches
+    const events = sidecar.logs.map((line) => JSON.parse(line)).filter((line) => line.event === 'sign_in_failure');
+    assert.equal(events.length, 1, JSON.stringify(events));
+    assert.deepEqual([events[0].reason, events[0].provider, events[0].ip, typeof events[0].user, typeof events[0].reqId], ['not on the allow-list', 'oidc', '127.0.0.1', 'string', 'string']);
+    assert.match(await (await fetch(`${sidecar.origin}/metrics`)).text(), /^mcp_fleet_security_events_total\{server="everything",event="sign_in_failure"\} 1$/m);
   });
 
   test('C2: consent is remembered per user and client; C3: the upstream state works once', async () => {

@@ -10,6 +10,7 @@ import type { SignInMethods, SignInPages, SignedInUser } from './sign-in-methods
 import { recordSecurityEvent } from './security-events.ts';
 import type { SecurityEventCounter } from './security-events.ts';
 import { SignInAttempts } from './sign-in-attempts.ts';
+import { toUpstreamError } from './upstream/idp-failure.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 
 export interface InteractionOptions {
@@ -71,6 +72,26 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
       title: 'Sign-in is unavailable', message: 'This server cannot reach its storage right now. Try again in a moment.', serverName: options.serverName,
     }));
   });
+
+  /**
+   * A sign-in that broke on the way to the IdP or at it (discovery, the token exchange,
+   * userinfo, the user refusing there): one security event with where and why (the IdP's
+   * own error code; never a secret), and a page with the status of the failure (502 when
+   * the IdP failed) and a reference that finds that line.
+   */
+  function upstreamSignInFailed(request: FastifyRequest, reply: FastifyReply, provider: string, error: unknown, uid: string): FastifyReply {
+    const failure = toUpstreamError(error, provider);
+    recordSecurityEvent(request.log, options.countSecurityEvent, {
+      event: 'sign_in_failure', ip: options.proxies.clientIp(request.raw), provider,
+      reason: failure.step ? `${failure.code} at ${failure.step}` : failure.code, code: failure.code, step: failure.step, detail: failure.detail,
+    });
+    return html(reply, failure.status, renderSignInFailed({
+      serverName: options.serverName,
+      error: failure,
+      signInAgainHref: `${INTERACTION_PATH}/${uid}`,
+      reference: String(request.id),
+    }));
+  }
 
   /** Ends the login step of interaction `uid` as `user`, without the interaction cookie's path. */
   async function finishLogin(reply: FastifyReply, uid: string, user: SignedInUser): Promise<FastifyReply> {
@@ -151,7 +172,13 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const uid = String((request.query as Record<string, unknown>).uid ?? '');
     const upstream = methods.upstream.get(id);
     if (!upstream || !(await (await provider()).Interaction.find(uid))) return expired(reply);
-    const { url, state, pending } = await upstream.beginSignIn();
+    let begun: Awaited<ReturnType<typeof upstream.beginSignIn>>;
+    try {
+      begun = await upstream.beginSignIn();
+    } catch (error) {
+      return upstreamSignInFailed(request, reply, id, error, uid);
+    }
+    const { url, state, pending } = begun;
     const binding = randomBytes(24).toString('base64url');
     await attempts.add(state, { uid, binding, pending });
     reply.header('set-cookie', `${bindingCookie}=${binding}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600${secureCookies ? '; Secure' : ''}`);
@@ -168,18 +195,12 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     try {
       user = await upstream.completeSignIn(new URL(request.url, urls.origin), attempt.pending);
     } catch (error) {
-      // The step and the IdP's own error code/description (detail is sanitized, never a token or secret).
-      const { code, step, detail } = error as { code?: string; step?: string; detail?: string };
-      request.log.warn({ provider: id, code, step, detail }, 'upstream sign-in failed');
-      return html(reply, 400, renderSignInFailed({
-        serverName: options.serverName,
-        error: error as { message: string; expose?: boolean },
-        signInAgainHref: `${INTERACTION_PATH}/${attempt.uid}`,
-        reference: String(request.id),
-      }));
+      return upstreamSignInFailed(request, reply, id, error, attempt.uid);
     }
     if (!user.allowed) {
-      request.log.info({ provider: id, subject: user.subject }, 'sign-in refused by the allow-list');
+      recordSecurityEvent(request.log, options.countSecurityEvent, {
+        event: 'sign_in_failure', user: user.subject, ip: options.proxies.clientIp(request.raw), provider: id, reason: 'not on the allow-list',
+      });
       return html(reply, 403, options.pages.refused({ account: user.display, signInAgainHref: `${INTERACTION_PATH}/${attempt.uid}` }));
     }
     return finishLogin(reply, attempt.uid, user);

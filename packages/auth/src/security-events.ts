@@ -12,6 +12,11 @@ export interface SecurityEvent {
   clientId?: string;
   ip?: string;
   reason?: string;
+  /** A sign-in at an upstream IdP: which, and where it broke (UpstreamError's code, step and sanitized detail). */
+  provider?: string;
+  code?: string;
+  step?: string;
+  detail?: string;
 }
 
 /** Counts events by kind (the sidecar's mcp_fleet_security_events_total). */
