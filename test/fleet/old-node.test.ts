@@ -1,13 +1,15 @@
-// A newcomer on a stock machine's older Node: every entry (the three bins, `npm start`,
-// `npm test`, the benches, the root preinstall) says which Node is needed and how to get it, instead of
-// ERR_UNKNOWN_FILE_EXTENSION on a .ts main. Runs the real old Node the machine has.
+// A newcomer on a stock machine's older Node: `npm ci` stops at once, and every entry
+// (the three bins, `npm start`, `npm test`, the benches, the root preinstall) says which
+// Node is needed and how to get it, instead of ERR_UNKNOWN_FILE_EXTENSION on a .ts main,
+// also before node_modules exists. Runs the real old Node the machine has.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const repo = new URL('../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -78,8 +80,31 @@ test('on the machine\'s old Node, `npm test` and every `npm run bench…` print 
   }
 });
 
-test('npm refuses the install at once on an old Node: engine-strict is on for the repo', () => {
-  assert.match(readFileSync(`${repo}/.npmrc`, 'utf8'), /^engine-strict=true$/m);
-  const root = JSON.parse(readFileSync(`${repo}/package.json`, 'utf8'));
-  assert.equal(root.engines.node, '>=22.13');
+/** The repo as a fresh clone has it: sources and manifests, no node_modules. */
+function freshCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-fresh-'));
+  for (const file of ['package.json', 'package-lock.json', '.npmrc']) cpSync(join(repo, file), join(dir, file));
+  cpSync(join(repo, 'packages'), join(dir, 'packages'), { recursive: true, filter: (source) => !source.includes('node_modules') });
+  return dir;
+}
+
+test('on a fresh checkout with an old Node, `npm ci` stops at once with the Node needed and the command that gets it, and the entries say the same', (t) => {
+  const node: string | undefined = oldNode();
+  assert.ok(node, 'this machine has a Node older than 22.13');
+  const dir = freshCheckout();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { ...process.env, PATH: `${dirname(node)}:/usr/local/bin:/usr/bin:/bin` };
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(install.status, 0);
+  assert.match(install.stderr, /EBADENGINE/);
+  assert.ok(install.stderr.includes('>=22.13') && install.stderr.includes('npm install -g --prefix $HOME/.local/node24 node@24'), install.stderr);
+  assert.ok(!existsSync(join(dir, 'node_modules')), 'nothing was installed');
+
+  const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+  const root = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  for (const args of [['packages/fleet/bin/mcp-fleet.js', '--help'], root.scripts.start.split(' ').slice(1)]) {
+    const run: SpawnSyncReturns<string> = spawnSync(node, args, { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 1, args.join(' '));
+    assert.equal(run.stderr.trim(), nodeVersionProblem(version), `${args.join(' ')} without node_modules`);
+  }
 });
