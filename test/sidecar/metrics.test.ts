@@ -70,8 +70,8 @@ describe('/metrics', () => {
     for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7;proto=https' }]) {
       const response = await fetch(`${sidecar.origin}/metrics`, { headers });
       assert.equal(response.status, 403);
-      const body = await response.json() as { error: { message: string } };
-      assert.match(body.error.message, /loopback clients only/);
+      const body = await response.json() as { error: { data: { code: string } } };
+      assert.equal(body.error.data.code, 'SIDECAR_ERR_METRICS_FORBIDDEN');
     }
   });
 

@@ -64,3 +64,13 @@ export const errors = {
   BRIDGE_ERR_INTERNAL: defineRefusal('BRIDGE_ERR_INTERNAL', 500, JsonRpcCode.InternalError,
     () => 'Internal error'),
 } as const;
+
+/**
+ * Codes (error.data.code) of the errors a request gets as its JSON-RPC response when it
+ * was accepted but cannot be answered: its MCP server process went away, or its session
+ * ended. Refusals before that are BridgeErrors, with the same kind of code.
+ */
+export const ANSWER_ERROR_CODES = {
+  childDown: errors.BRIDGE_ERR_CHILD_DOWN.code,
+  sessionEnded: 'BRIDGE_ERR_SESSION_ENDED',
+} as const;

@@ -1,3 +1,4 @@
+import { ANSWER_ERROR_CODES } from './errors.ts';
 import { JsonRpcCode, errorResponse, idKey, isRequest, isResponse } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { KeyedEntries } from './keyed-entries.ts';
@@ -78,10 +79,10 @@ export class Session {
     this.#upstream = options.upstream;
     this.#upstream.onmessage = (message, line) => this.#route(message, line);
     this.#upstream.onclose = (reason) => {
-      this.#failPending(reason);
+      this.#failPending(reason, ANSWER_ERROR_CODES.childDown);
       void this.end(reason);
     };
-    this.#upstream.oninterrupt = (reason) => this.#failPending(reason);
+    this.#upstream.oninterrupt = (reason) => this.#failPending(reason, ANSWER_ERROR_CODES.childDown);
   }
 
   /** For the legacy SSE transport, where every answer goes on the one stream. */
@@ -141,7 +142,7 @@ export class Session {
   async end(reason: string): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
-    this.#failPending(`the session ended: ${reason}`);
+    this.#failPending(`the session ended: ${reason}`, ANSWER_ERROR_CODES.sessionEnded);
     this.standalone.detach();
     this.onend?.(reason);
     await this.#upstream.close();
@@ -180,11 +181,11 @@ export class Session {
     if (typeof version === 'string') this.protocolVersion = version;
   }
 
-  #failPending(reason: string): void {
+  #failPending(reason: string, code: string): void {
     const entries = this.#pending.values();
     this.#pending.clear();
     for (const entry of entries) {
-      const error = errorResponse(entry.id, JsonRpcCode.ConnectionClosed, reason);
+      const error = errorResponse(entry.id, JsonRpcCode.ConnectionClosed, reason, { code });
       if (entry.tool !== undefined) this.#reportToolCall(entry, error);
       if (!entry.target.deliver(error)) this.standalone.send(JSON.stringify(error));
     }

@@ -1,4 +1,5 @@
 import { restartDelayMs } from './child-health.ts';
+import { ANSWER_ERROR_CODES } from './errors.ts';
 import { JsonRpcCode, errorResponse, idKey, isNotification, isRequest, isResponse } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';
@@ -239,7 +240,7 @@ export class SharedChild {
     for (const entry of lost) {
       if (!entry.port) continue;
       entry.port.outstanding.delete(idKey(entry.id));
-      entry.port.deliver(errorResponse(entry.id, JsonRpcCode.ConnectionClosed, `${reason}; it is being restarted`));
+      entry.port.deliver(errorResponse(entry.id, JsonRpcCode.ConnectionClosed, `${reason}; it is being restarted`, { code: ANSWER_ERROR_CODES.childDown }));
     }
     for (const port of this.#ports) port.serverRequests.clear();
     const delay = restartDelayMs(this.#options.health.crashes);

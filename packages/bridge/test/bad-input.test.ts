@@ -9,11 +9,12 @@ import { callTool, initializeRequest, openSession, post } from '../../../test/su
 const probe = new URL('../../../test/fixtures/probe-server.ts', import.meta.url).pathname;
 const ping = { jsonrpc: '2.0', id: 9, method: 'ping' };
 
-async function expectRefusal(response: Response, status: number, jsonRpcCode: number, pattern: RegExp): Promise<void> {
-  const body = await response.json() as { error: { code: number; message: string } };
+/** A refusal is judged by its status, JSON-RPC code and stable code (error.data.code), never its wording. */
+async function expectRefusal(response: Response, status: number, jsonRpcCode: number, code: string): Promise<void> {
+  const body = await response.json() as { error: { code: number; message: string; data?: { code?: string } } };
   assert.equal(response.status, status, body.error?.message);
   assert.equal(body.error.code, jsonRpcCode);
-  assert.match(body.error.message, pattern);
+  assert.equal(body.error.data?.code, code, body.error.message);
 }
 
 describe('bad input to /mcp', () => {
@@ -28,42 +29,42 @@ describe('bad input to /mcp', () => {
   after(() => bridge.close());
 
   test('malformed JSON: 400 with -32700', async () => {
-    await expectRefusal(await post(bridge.url, '{"jsonrpc": "2.0", "id": 1,', inSession()), 400, -32700, /Parse error/);
+    await expectRefusal(await post(bridge.url, '{"jsonrpc": "2.0", "id": 1,', inSession()), 400, -32700, 'BRIDGE_ERR_PARSE');
   });
 
   test('a body over maxBodyBytes: 413', async () => {
     const big = { ...ping, params: { padding: 'x'.repeat(70 * 1024) } };
-    await expectRefusal(await post(bridge.url, big, inSession()), 413, -32600, /larger than the limit of 65536 bytes/);
+    await expectRefusal(await post(bridge.url, big, inSession()), 413, -32600, 'BRIDGE_ERR_BODY_TOO_LARGE');
   });
 
   test('wrong content type: 415', async () => {
-    await expectRefusal(await post(bridge.url, JSON.stringify(ping), { ...inSession(), 'content-type': 'text/plain' }), 415, -32000, /Content-Type must be application\/json/);
+    await expectRefusal(await post(bridge.url, JSON.stringify(ping), { ...inSession(), 'content-type': 'text/plain' }), 415, -32000, 'BRIDGE_ERR_CONTENT_TYPE');
   });
 
   test('wrong Accept: 406', async () => {
-    await expectRefusal(await post(bridge.url, ping, { ...inSession(), accept: 'application/json' }), 406, -32000, /text\/event-stream/);
+    await expectRefusal(await post(bridge.url, ping, { ...inSession(), accept: 'application/json' }), 406, -32000, 'BRIDGE_ERR_NOT_ACCEPTABLE');
     const get = await fetch(bridge.url, { headers: { ...inSession(), accept: 'application/json' } });
-    await expectRefusal(get, 406, -32000, /text\/event-stream/);
+    await expectRefusal(get, 406, -32000, 'BRIDGE_ERR_NOT_ACCEPTABLE');
   });
 
   test('not JSON-RPC: 400 with -32600', async () => {
-    await expectRefusal(await post(bridge.url, { hello: 'world' }, inSession()), 400, -32600, /Invalid Request/);
+    await expectRefusal(await post(bridge.url, { hello: 'world' }, inSession()), 400, -32600, 'BRIDGE_ERR_INVALID_MESSAGE');
   });
 
   test('a request without a session: 400 (R7)', async () => {
-    await expectRefusal(await post(bridge.url, ping), 400, -32000, /Mcp-Session-Id header is required/);
+    await expectRefusal(await post(bridge.url, ping), 400, -32000, 'BRIDGE_ERR_SESSION_REQUIRED');
   });
 
   test('an unknown session: 404 (R7)', async () => {
-    await expectRefusal(await post(bridge.url, ping, { ...inSession(), 'mcp-session-id': 'no-such-session' }), 404, -32000, /Session not found/);
+    await expectRefusal(await post(bridge.url, ping, { ...inSession(), 'mcp-session-id': 'no-such-session' }), 404, -32000, 'BRIDGE_ERR_SESSION_NOT_FOUND');
   });
 
   test('an unsupported protocol version: 400 (R7)', async () => {
-    await expectRefusal(await post(bridge.url, ping, { ...inSession(), 'mcp-protocol-version': '1999-01-01' }), 400, -32000, /unsupported MCP-Protocol-Version 1999-01-01/);
+    await expectRefusal(await post(bridge.url, ping, { ...inSession(), 'mcp-protocol-version': '1999-01-01' }), 400, -32000, 'BRIDGE_ERR_PROTOCOL_VERSION');
   });
 
   test('a foreign Origin: 403; loopback and configured origins pass (R6)', async () => {
-    await expectRefusal(await post(bridge.url, ping, { ...inSession(), origin: 'https://evil.example' }), 403, -32000, /Origin https:\/\/evil.example/);
+    await expectRefusal(await post(bridge.url, ping, { ...inSession(), origin: 'https://evil.example' }), 403, -32000, 'BRIDGE_ERR_FORBIDDEN_ORIGIN');
     for (const origin of ['https://app.example.com', 'http://localhost:6274']) {
       const ok = await post(bridge.url, ping, { ...inSession(), origin });
       assert.equal(ok.status, 200, origin);
@@ -72,7 +73,7 @@ describe('bad input to /mcp', () => {
   });
 
   test('a batch under 2025-11-25: 400; under 2025-03-26 it is answered', async () => {
-    await expectRefusal(await post(bridge.url, [ping, { ...ping, id: 10 }], inSession()), 400, -32600, /batches are not allowed in protocol version 2025-11-25/);
+    await expectRefusal(await post(bridge.url, [ping, { ...ping, id: 10 }], inSession()), 400, -32600, 'BRIDGE_ERR_BATCH_NOT_ALLOWED');
     const old = await openSession(bridge.url, '2025-03-26');
     const response = await post(bridge.url, [ping, { ...ping, id: 10 }], { 'mcp-session-id': old, 'mcp-protocol-version': '2025-03-26' });
     assert.equal(response.status, 200);
@@ -81,12 +82,12 @@ describe('bad input to /mcp', () => {
   });
 
   test('initialize inside a batch: 400', async () => {
-    await expectRefusal(await post(bridge.url, [initializeRequest(1), ping]), 400, -32600, /initialize must be sent .* alone/);
+    await expectRefusal(await post(bridge.url, [initializeRequest(1), ping]), 400, -32600, 'BRIDGE_ERR_ALREADY_INITIALIZED');
   });
 
   test('an unknown path or method: 405 with a JSON-RPC body', async () => {
     const response = await fetch(`${bridge.origin}/mcp`, { method: 'PUT' });
-    await expectRefusal(response, 405, -32000, /Method Not Allowed: PUT \/mcp/);
+    await expectRefusal(response, 405, -32000, 'BRIDGE_ERR_METHOD_NOT_ALLOWED');
   });
 
   test('a child that writes garbage to stdout: logged, skipped, session usable', async () => {
@@ -110,7 +111,7 @@ describe('session limits and ownership', () => {
     t.after(() => bridge.close());
     await openSession(bridge.url);
     await openSession(bridge.url);
-    await expectRefusal(await post(bridge.url, initializeRequest()), 503, -32000, /limit of 2 sessions/);
+    await expectRefusal(await post(bridge.url, initializeRequest()), 503, -32000, 'BRIDGE_ERR_TOO_MANY_SESSIONS');
   });
 
   test('a session id used by another subject is unknown: 404 (R5)', async (t) => {
@@ -124,7 +125,7 @@ describe('session limits and ownership', () => {
     const asAlice = await post(bridge.url, ping, { ...alice, 'mcp-session-id': session });
     assert.equal(asAlice.status, 200);
     await asAlice.text();
-    await expectRefusal(await post(bridge.url, ping, { 'x-test-user': 'mallory', 'mcp-session-id': session }), 404, -32000, /Session not found/);
+    await expectRefusal(await post(bridge.url, ping, { 'x-test-user': 'mallory', 'mcp-session-id': session }), 404, -32000, 'BRIDGE_ERR_SESSION_NOT_FOUND');
     const get = await fetch(bridge.url, { headers: { 'x-test-user': 'mallory', 'mcp-session-id': session, accept: 'text/event-stream' } });
     assert.equal(get.status, 404);
     await get.text();
@@ -133,7 +134,7 @@ describe('session limits and ownership', () => {
   test('an identify hook that returns null refuses the request: 401', async (t) => {
     const bridge = await startBridge({ command: process.execPath, args: [probe], identify: () => null });
     t.after(() => bridge.close());
-    await expectRefusal(await post(bridge.url, initializeRequest()), 401, -32000, /no identity/);
+    await expectRefusal(await post(bridge.url, initializeRequest()), 401, -32000, 'BRIDGE_ERR_UNAUTHENTICATED');
   });
 
   test('DELETE ends the session (T3); then it is unknown', async (t) => {
@@ -143,7 +144,7 @@ describe('session limits and ownership', () => {
     const pid = Number((await callTool(bridge.url, session, 'whoami')).result.content[0].text);
     const deleted = await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': session } });
     assert.equal(deleted.status, 200);
-    await expectRefusal(await post(bridge.url, ping, { 'mcp-session-id': session }), 404, -32000, /Session not found/);
+    await expectRefusal(await post(bridge.url, ping, { 'mcp-session-id': session }), 404, -32000, 'BRIDGE_ERR_SESSION_NOT_FOUND');
     assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the session child is gone');
   });
 
@@ -152,6 +153,6 @@ describe('session limits and ownership', () => {
     t.after(() => bridge.close());
     const session = await openSession(bridge.url);
     await new Promise((resolve) => setTimeout(resolve, 800));
-    await expectRefusal(await post(bridge.url, ping, { 'mcp-session-id': session }), 404, -32000, /Session not found/);
+    await expectRefusal(await post(bridge.url, ping, { 'mcp-session-id': session }), 404, -32000, 'BRIDGE_ERR_SESSION_NOT_FOUND');
   });
 });

@@ -26,7 +26,7 @@ test('a child killed mid-call fails the call within 100 ms; its session is gone;
   const elapsed = performance.now() - killedAt;
   assert.ok(elapsed < 100, `the error came after ${elapsed.toFixed(1)} ms`);
   assert.equal(answer.error.code, -32000);
-  assert.match(answer.error.message, /MCP server "test" was killed by SIGKILL; start a new session/);
+  assert.equal(answer.error.data.code, 'BRIDGE_ERR_CHILD_DOWN');
 
   const stale = await post(bridge.url, { jsonrpc: '2.0', id: 4, method: 'ping' }, { 'mcp-session-id': session });
   assert.equal(stale.status, 404, 'clients re-initialize on 404');
@@ -41,7 +41,7 @@ test('a command that cannot start is a clear error at initialize and in /health,
   const started = Date.now();
   const answer = await readJsonRpc(await post(bridge.url, initializeRequest()));
   assert.ok(Date.now() - started < 2_000);
-  assert.match(answer.error.message, /MCP server "test" could not be started: .*ENOENT/);
+  assert.equal(answer.error.data.code, 'BRIDGE_ERR_CHILD_DOWN');
   const health = await waitFor(async () => {
     const report = await (await fetch(`${bridge.origin}/health`)).json() as { state: string; lastChildError: { message: string } | null };
     return report.state === 'failing' ? report : undefined;
@@ -54,7 +54,7 @@ test('a command that exits at once is reported as failing to start', async (t) =
   const bridge = await startBridge({ command: 'sh', args: ['-c', 'echo "missing API key" >&2; exit 2'] });
   t.after(() => bridge.close());
   const answer = await readJsonRpc(await post(bridge.url, initializeRequest()));
-  assert.match(answer.error.message, /exited with code 2 right after it was started/);
+  assert.equal(answer.error.data.code, 'BRIDGE_ERR_CHILD_DOWN');
   assert.ok(bridge.logs.some((line) => line.includes('missing API key')), 'stderr reaches the log');
 });
 

@@ -74,9 +74,9 @@ describe('shared isolation', () => {
     const inFlight = callTool(bridge.url, session, 'sleep', { ms: 5000 }, 3);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const crash = await callTool(bridge.url, session, 'exit', { code: 7 }, 4);
-    assert.match(crash.error.message, /exited with code 7/);
+    assert.equal(crash.error.data.code, 'BRIDGE_ERR_CHILD_DOWN');
     const failed = await inFlight;
-    assert.match(failed.error.message, /exited with code 7.*being restarted/);
+    assert.equal(failed.error.data.code, 'BRIDGE_ERR_CHILD_DOWN');
 
     const down = await fetch(bridge.url, {
       method: 'POST',
@@ -84,7 +84,7 @@ describe('shared isolation', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }),
     });
     assert.equal(down.status, 503);
-    assert.match((await down.json() as { error: { message: string } }).error.message, /not running .*exited with code 7/);
+    assert.equal((await down.json() as { error: { data: { code: string } } }).error.data.code, 'BRIDGE_ERR_CHILD_DOWN');
 
     const health = await (await fetch(`${bridge.origin}/health`)).json() as { state: string; lastChildError: { message: string } };
     assert.equal(health.state, 'degraded');

@@ -38,24 +38,25 @@ describe('the 2026-07-28 era on /mcp', () => {
 
   test('envelope and method errors carry the spec codes and keep the request id', async () => {
     const missing = await send(bridge, 'alice', { jsonrpc: '2.0', id: 'a', method: 'tools/list', params: {} });
-    assert.deepEqual([missing.status, missing.body.error.code, missing.body.id], [400, -32602, 'a']);
+    assert.deepEqual([missing.status, missing.body.error.code, missing.body.id, missing.body.error.data.code], [400, -32602, 'a', 'BRIDGE_ERR_STATELESS_ENVELOPE']);
+    assert.equal(typeof missing.body.error.data.requestId, 'string', 'the request id, for the operator');
     const mismatch = await post(bridge.url, { jsonrpc: '2.0', id: 7, method: 'tools/list', params: { _meta: meta() } }, { 'mcp-protocol-version': '2025-11-25' });
-    const mismatchBody = await mismatch.json() as { id: number; error: { code: number } };
-    assert.deepEqual([mismatch.status, mismatchBody.error.code, mismatchBody.id], [400, -32020, 7]);
+    const mismatchBody = await mismatch.json() as { id: number; error: { code: number; data: { code: string } } };
+    assert.deepEqual([mismatch.status, mismatchBody.error.code, mismatchBody.id, mismatchBody.error.data.code], [400, -32020, 7, 'BRIDGE_ERR_STATELESS_HEADER_MISMATCH']);
     const unknown = await send(bridge, 'alice', { jsonrpc: '2.0', id: 8, method: 'server/discover', params: { _meta: meta({}, '2099-01-01') } }, '2099-01-01');
-    assert.deepEqual([unknown.status, unknown.body.error.code, unknown.body.id], [400, -32022, 8]);
+    assert.deepEqual([unknown.status, unknown.body.error.code, unknown.body.id, unknown.body.error.data.code], [400, -32022, 8, 'BRIDGE_ERR_PROTOCOL_VERSION']);
     assert.equal(unknown.body.error.data.requested, '2099-01-01');
     assert.ok(unknown.body.error.data.supported.includes(V) && unknown.body.error.data.supported.includes('2025-11-25'));
     const foreign = await post(bridge.url, { jsonrpc: '2.0', id: 'o', method: 'tools/list', params: { _meta: meta() } },
       { 'mcp-protocol-version': V, origin: 'https://evil.example' });
-    const foreignBody = await foreign.json() as { id: string };
-    assert.deepEqual([foreign.status, foreignBody.id], [403, 'o']);
+    const foreignBody = await foreign.json() as { id: string; error: { data: { code: string } } };
+    assert.deepEqual([foreign.status, foreignBody.id, foreignBody.error.data.code], [403, 'o', 'BRIDGE_ERR_FORBIDDEN_ORIGIN']);
     const stream = await fetch(bridge.url, { headers: { accept: 'text/event-stream', 'mcp-protocol-version': V, 'x-test-user': 'alice' } });
     assert.equal(stream.status, 405);
     await stream.text();
     for (const method of ['initialize', 'ping', 'logging/setLevel', 'no/such-method']) {
       const removed = await send(bridge, 'alice', { jsonrpc: '2.0', id: 9, method, params: { _meta: meta() } });
-      assert.deepEqual([removed.status, removed.body.error.code, removed.body.id], [404, -32601, 9], method);
+      assert.deepEqual([removed.status, removed.body.error.code, removed.body.id, removed.body.error.data.code], [404, -32601, 9, 'BRIDGE_ERR_METHOD_NOT_FOUND'], method);
     }
   });
 
@@ -79,11 +80,11 @@ describe('the 2026-07-28 era on /mcp', () => {
     assert.doesNotMatch(Buffer.from(state.split('.')[0], 'base64url').toString(), /alice|user_name/);
 
     const stolen = await send(bridge, 'bob', elicitationCall(2, { inputResponses: accept('Bob'), requestState: state }));
-    assert.deepEqual([stolen.status, stolen.body.error.code, stolen.body.id], [400, -32602, 2]);
+    assert.deepEqual([stolen.status, stolen.body.error.code, stolen.body.id, stolen.body.error.data.code], [400, -32602, 2, 'BRIDGE_ERR_STATELESS_REQUEST_STATE']);
     const tampered = await send(bridge, 'alice', elicitationCall(3, { inputResponses: accept('Eve'), requestState: `${state}x` }));
     assert.equal(tampered.body.error.code, -32602);
     const malformed = await send(bridge, 'alice', elicitationCall(4, { inputResponses: { user_name: 42 }, requestState: state }));
-    assert.equal(malformed.body.error.code, -32602);
+    assert.deepEqual([malformed.body.error.code, malformed.body.error.data.code], [-32602, 'BRIDGE_ERR_STATELESS_INPUT_RESPONSES']);
 
     const done = await send(bridge, 'alice', elicitationCall(5, { inputResponses: accept('Alice'), requestState: state }));
     assert.equal(done.body.result.resultType, 'complete');
@@ -110,7 +111,7 @@ describe('the 2026-07-28 era on /mcp', () => {
 
   test('input the client did not declare: -32021 naming the capability', async () => {
     const refused = await send(bridge, 'alice', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'test_missing_capability', _meta: meta({}) } });
-    assert.deepEqual([refused.status, refused.body.error.code], [400, -32021]);
+    assert.deepEqual([refused.status, refused.body.error.code, refused.body.error.data.code], [400, -32021, 'BRIDGE_ERR_STATELESS_MISSING_CAPABILITY']);
     assert.deepEqual(refused.body.error.data.requiredCapabilities, { sampling: {} });
   });
 
@@ -132,7 +133,7 @@ describe('the 2026-07-28 era on /mcp', () => {
       { 'mcp-protocol-version': V, 'x-test-user': 'frank' });
     assert.equal(cancelled.status, 202);
     const answer = await pending;
-    assert.deepEqual([answer.body.id, answer.body.error.code], ['slow', -32000]);
+    assert.deepEqual([answer.body.id, answer.body.error.code, answer.body.error.data.code], ['slow', -32000, 'BRIDGE_ERR_STATELESS_CANCELLED']);
     const next = await send(bridge, 'frank', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'test_simple_text', _meta: meta() } });
     assert.equal(next.body.result.resultType, 'complete');
   });

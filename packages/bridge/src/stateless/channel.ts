@@ -11,7 +11,7 @@ import { ListenerSet } from './listeners.ts';
 import { shapeAnswer } from './result-shaping.ts';
 import type { CacheHints } from './result-shaping.ts';
 import type { StatelessExchange } from './stateless-exchange.ts';
-import { INPUT_METHODS, LOG_LEVELS } from './wire.ts';
+import { INPUT_METHODS, LOG_LEVELS, StatelessRefusalCode } from './wire.ts';
 
 export interface ChannelOptions {
   log: BridgeLogger;
@@ -148,7 +148,7 @@ export class StatelessChannel {
     this.#calls.delete(String(id));
     call.input?.abandon();
     // The client stopped waiting; an open response still gets an end rather than hang.
-    call.exchange?.finish(errorResponse(call.clientId, JsonRpcCode.ServerError, 'Request cancelled by the client'));
+    call.exchange?.finish(errorResponse(call.clientId, JsonRpcCode.ServerError, 'Request cancelled by the client', { code: StatelessRefusalCode.Cancelled }));
     this.session.receive([{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client cancelled the request' } }], undefined);
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { JsonRpcId, JsonRpcMessage } from '../json-rpc.ts';
 import { STREAMABLE_HTTP_VERSIONS } from '../protocol-versions.ts';
-import { META, STATELESS_VERSION, StatelessCode } from './wire.ts';
+import { META, STATELESS_VERSION, StatelessCode, StatelessRefusalCode } from './wire.ts';
 
 /** Every version `/mcp` serves, newest first: what an UnsupportedProtocolVersionError lists. */
 export const ALL_SERVED_VERSIONS: readonly string[] = [STATELESS_VERSION, ...STREAMABLE_HTTP_VERSIONS];
@@ -10,6 +10,8 @@ export const ALL_SERVED_VERSIONS: readonly string[] = [STATELESS_VERSION, ...STR
 export interface StatelessRefusal {
   status: number;
   code: number;
+  /** The stable name sent as `error.data.code`. */
+  reason: string;
   message: string;
   data?: Record<string, unknown>;
 }
@@ -50,20 +52,20 @@ export function checkEnvelope(request: FastifyRequest, message: JsonRpcMessage):
   const capabilities = meta?.[META.clientCapabilities];
   if (!meta || typeof version !== 'string' || capabilities === null || typeof capabilities !== 'object' || Array.isArray(capabilities)) {
     return {
-      status: 400, code: StatelessCode.InvalidParams,
+      status: 400, code: StatelessCode.InvalidParams, reason: StatelessRefusalCode.Envelope,
       message: `Invalid params: _meta must carry "${META.protocolVersion}" (a string) and "${META.clientCapabilities}" (an object)`,
     };
   }
   const header = headerVersion(request);
   if (header !== version) {
     return {
-      status: 400, code: StatelessCode.HeaderMismatch,
+      status: 400, code: StatelessCode.HeaderMismatch, reason: StatelessRefusalCode.HeaderMismatch,
       message: `Header mismatch: MCP-Protocol-Version ${JSON.stringify(header ?? null)} does not match _meta protocolVersion ${JSON.stringify(version.slice(0, 40))}`,
     };
   }
   if (version !== STATELESS_VERSION) {
     return {
-      status: 400, code: StatelessCode.UnsupportedProtocolVersion,
+      status: 400, code: StatelessCode.UnsupportedProtocolVersion, reason: StatelessRefusalCode.UnsupportedVersion,
       message: `Unsupported protocol version ${version.slice(0, 40)} (supported: ${ALL_SERVED_VERSIONS.join(', ')})`,
       data: { supported: [...ALL_SERVED_VERSIONS], requested: version.slice(0, 100) },
     };

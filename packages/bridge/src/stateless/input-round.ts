@@ -1,7 +1,7 @@
 import { JsonRpcCode, errorResponse } from '../json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from '../json-rpc.ts';
 import type { StatelessExchange } from './stateless-exchange.ts';
-import { INPUT_CAPABILITY, StatelessCode } from './wire.ts';
+import { INPUT_CAPABILITY, StatelessCode, StatelessRefusalCode } from './wire.ts';
 
 export interface InputRoundOptions {
   /** How long the child may stay quiet before what it asked for goes to the client. */
@@ -160,7 +160,7 @@ export class InputRound {
     this.#exchange = undefined;
     const requiredCapabilities = this.#refused;
     exchange?.finish(errorResponse(this.#clientId, StatelessCode.MissingRequiredClientCapability,
-      `Missing required client capability: ${Object.keys(requiredCapabilities).join(', ')}`, { requiredCapabilities }), 400);
+      `Missing required client capability: ${Object.keys(requiredCapabilities).join(', ')}`, { requiredCapabilities, code: StatelessRefusalCode.MissingCapability }), 400);
     this.#options.onabandon();
   }
 }

@@ -14,7 +14,7 @@ import type { StatelessRefusal } from './envelope.ts';
 import type { SubscriptionFilter } from './listeners.ts';
 import { discoverResult } from './result-shaping.ts';
 import { StatelessExchange } from './stateless-exchange.ts';
-import { FORWARDED_METHODS, StatelessCode } from './wire.ts';
+import { FORWARDED_METHODS, StatelessCode, StatelessRefusalCode } from './wire.ts';
 import { handOverRetry, replicaHoldingState } from './retry-hand-over.ts';
 
 /** What the stateless handler needs besides the shared bridge context. */
@@ -36,7 +36,7 @@ export async function handleStatelessPost(context: StatelessContext, request: Fa
   } catch (error) {
     // The bridge's own refusals (Origin, identity, limits, a child down) keep the request id in this era (E2).
     if (!(error instanceof BridgeError) || reply.sent) throw error;
-    refuse(reply, id, { status: error.statusCode, code: error.jsonRpcCode, message: error.message });
+    refuse(reply, id, { status: error.statusCode, code: error.jsonRpcCode, reason: error.code, message: error.message });
   }
 }
 
@@ -47,7 +47,7 @@ async function servePost(context: StatelessContext, request: FastifyRequest, rep
   if (refusal) throw refusal;
   const body = request.body;
   if (!isJsonRpcMessage(body)) {
-    return refuse(reply, id, { status: 400, code: JsonRpcCode.InvalidRequest, message: 'Invalid Request: one JSON-RPC request per POST in protocol 2026-07-28' });
+    return refuse(reply, id, { status: 400, code: JsonRpcCode.InvalidRequest, reason: StatelessRefusalCode.OneRequestPerPost, message: 'Invalid Request: one JSON-RPC request per POST in protocol 2026-07-28' });
   }
   if (!isRequest(body)) {
     // Nothing comes back for a notification; only a cancellation concerns the child.
@@ -61,7 +61,7 @@ async function servePost(context: StatelessContext, request: FastifyRequest, rep
 
   const method = body.method as string;
   if (method !== 'server/discover' && method !== 'subscriptions/listen' && !FORWARDED_METHODS.has(method)) {
-    return refuse(reply, id, { status: 404, code: StatelessCode.MethodNotFound, message: `Method not found: ${method.slice(0, 100)}` });
+    return refuse(reply, id, { status: 404, code: StatelessCode.MethodNotFound, reason: StatelessRefusalCode.MethodNotFound, message: `Method not found: ${method.slice(0, 100)}` });
   }
   const holder = replicaHoldingState(context.stateless, body, identity, request);
   const holderOrigin = holder === undefined ? undefined : context.replicaOrigin?.(holder);
@@ -96,7 +96,8 @@ function forward(context: StatelessContext, channel: StatelessChannel, message: 
   const id = message.id ?? null;
   const params = message.params ?? {};
   const answers = inputResponsesOf(params);
-  if (typeof answers === 'string') return exchange.finish(errorResponse(id, StatelessCode.InvalidParams, answers), 400);
+  const refusalData = (code: string) => ({ code, requestId: caller.requestId });
+  if (typeof answers === 'string') return exchange.finish(errorResponse(id, StatelessCode.InvalidParams, answers, refusalData(StatelessRefusalCode.InputResponses)), 400);
   const options = { logLevel: logLevelOf(message), capabilities: clientCapabilitiesOf(message), answers, requestId: caller.requestId };
   if (params.requestState === undefined) return channel.forward(message, exchange, options);
 
@@ -107,7 +108,7 @@ function forward(context: StatelessContext, channel: StatelessChannel, message: 
     if (state.replica !== table.replicaId) reason = `requestState was issued by replica ${state.replica}, not this one (${table.replicaId})`;
     else if (!channel.resume(state, message, exchange, options)) reason = 'requestState names no request waiting for input (it was answered, timed out, or belongs to another request)';
   }
-  if (reason) exchange.finish(errorResponse(id, StatelessCode.InvalidParams, `Invalid params: ${reason}`), 400);
+  if (reason) exchange.finish(errorResponse(id, StatelessCode.InvalidParams, `Invalid params: ${reason}`, refusalData(StatelessRefusalCode.RequestState)), 400);
 }
 
 /** `inputResponses` as a map, or why it is malformed: an object whose every value is an object. */
@@ -122,5 +123,6 @@ function inputResponsesOf(params: Record<string, unknown>): Map<string, unknown>
 }
 
 function refuse(reply: FastifyReply, id: JsonRpcId | null, refusal: StatelessRefusal): void {
-  reply.code(refusal.status).type('application/json').send(errorResponse(id, refusal.code, refusal.message, refusal.data));
+  const data = { ...refusal.data, code: refusal.reason, requestId: String(reply.request.id) };
+  reply.code(refusal.status).type('application/json').send(errorResponse(id, refusal.code, refusal.message, data));
 }

@@ -22,6 +22,23 @@ export const StatelessCode = {
   LegacyResourceNotFound: -32002,
 } as const;
 
+/**
+ * The bridge's stable names for its 2026-07-28 refusals, in `error.data.code` beside the
+ * spec's numeric code (which several refusals share): clients and tests branch on these,
+ * never on the message. Refusals that are BridgeErrors keep their own BRIDGE_ERR_ code.
+ */
+export const StatelessRefusalCode = {
+  OneRequestPerPost: 'BRIDGE_ERR_STATELESS_NOT_ONE_REQUEST',
+  Envelope: 'BRIDGE_ERR_STATELESS_ENVELOPE',
+  HeaderMismatch: 'BRIDGE_ERR_STATELESS_HEADER_MISMATCH',
+  UnsupportedVersion: 'BRIDGE_ERR_PROTOCOL_VERSION',
+  MethodNotFound: 'BRIDGE_ERR_METHOD_NOT_FOUND',
+  InputResponses: 'BRIDGE_ERR_STATELESS_INPUT_RESPONSES',
+  RequestState: 'BRIDGE_ERR_STATELESS_REQUEST_STATE',
+  MissingCapability: 'BRIDGE_ERR_STATELESS_MISSING_CAPABILITY',
+  Cancelled: 'BRIDGE_ERR_STATELESS_CANCELLED',
+} as const;
+
 /** Methods forwarded to the child as they are. */
 export const FORWARDED_METHODS: ReadonlySet<string> = new Set([
   'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list', 'resources/read',
