@@ -49,13 +49,16 @@ export class BufferedLogStream {
 
   /** pino's destination interface: one serialized line. */
   write(line: string): boolean {
-    if (this.#bytes + line.length > this.#maxPendingBytes) {
+    // Bytes, as the writes count them: a count in characters drifted below zero with every
+    // non-ASCII line written, and loosened the bound for good.
+    const bytes = Buffer.byteLength(line);
+    if (this.#bytes + bytes > this.#maxPendingBytes) {
       this.#dropped += 1;
       droppedTotal += 1;
       return true;
     }
     this.#pending.push(line);
-    this.#bytes += line.length;
+    this.#bytes += bytes;
     if (this.#writing) return true;
     if (this.#bytes >= HIGH_WATER_BYTES && !this.#stalled) this.#startWrite();
     else this.#schedule(this.#stalled ? RETRY_MS : FLUSH_INTERVAL_MS);
@@ -110,7 +113,7 @@ export class BufferedLogStream {
     const line = `${JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, msg: 'log lines dropped: stdout was not read', dropped: this.#dropped })}\n`;
     this.#dropped = 0;
     this.#pending.push(line);
-    this.#bytes += line.length;
+    this.#bytes += Buffer.byteLength(line);
   }
 
   #flushAtExit(): void {
