@@ -115,11 +115,16 @@ describe('a url server behind the sidecar', () => {
     assert.ok(performance.now() - started >= 1400, 'the answer came when the upstream gave it');
   });
 
-  test('R5: a session is bound to its user; another user, or an id the sidecar never issued, gets 404', async () => {
+  test('R5: a session is bound to its user and client; another user, the same user through another client, or an id the sidecar never issued, gets 404', async () => {
     const session = await openSession(sidecar.url, '2025-11-25', { authorization: `Bearer ${aliceToken}` });
     const ping = { jsonrpc: '2.0', id: 2, method: 'ping' };
     const asBob = await post(sidecar.url, ping, { authorization: `Bearer ${bobToken}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' });
     assert.equal(asBob.status, 404);
+    const otherClient = await obtainTokens(sidecar.origin, alice);
+    assert.notEqual(otherClient.clientId, aliceClientId);
+    const viaOtherClient = await post(sidecar.url, ping, { authorization: `Bearer ${otherClient.tokens.access_token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' });
+    assert.equal(viaOtherClient.status, 404);
+    assert.equal(((await viaOtherClient.json()) as { error: { data: { code: string } } }).error.data.code, 'BRIDGE_ERR_SESSION_NOT_FOUND');
     const unknown = await post(sidecar.url, ping, { authorization: `Bearer ${aliceToken}`, 'mcp-session-id': 'not-a-session', 'mcp-protocol-version': '2025-11-25' });
     assert.equal(unknown.status, 404);
     const asAlice = await post(sidecar.url, ping, { authorization: `Bearer ${aliceToken}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' });
