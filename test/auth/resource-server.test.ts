@@ -152,6 +152,7 @@ describe('resource server', () => {
     assert.equal(reuse.length, 1, 'one line for the detected reuse');
     assert.equal(reuse[0].clientId, clientId);
     assert.ok(reuse[0].reqId && reuse[0].ip && reuse[0].reason, JSON.stringify(reuse[0]));
+    assert.match(await (await fetch(`${one.origin}/metrics`)).text(), /^mcp_fleet_security_events_total\{server="[^"]+",event="refresh_reuse"\} 1$/m);
   });
 
   test('revoking the refresh token makes the grant\'s access tokens fail on the next request', async () => {
