@@ -68,6 +68,8 @@ const VARIANTS: Variant[] = [
     name: "reverse_proxy's own log excluded",
     edit: (text) => text.replace('\tskip_install_trust\n', '\tskip_install_trust\n\tlog default {\n\t\texclude http.handlers.reverse_proxy\n\t}\n'),
   },
+  // The request body read whole before the upstream request starts (a POST's JSON is small).
+  { name: 'buffer_requests', edit: (text) => text.replace(/(\n(\s*)flush_interval -1)/, '\n$2buffer_requests$1') },
   { name: 'keepalive 5m, 64 idle conns', edit: (text) => text.replace(/(transport http \{)/, '$1\n\t\t\tkeepalive 5m\n\t\t\tkeepalive_idle_conns 64') },
   { name: 'no read_timeout / write_timeout (no deadline per read and write)', edit: (text) => text.replace(/\n\s*read_timeout 1h/, '').replace(/\n\s*write_timeout 1h/, '') },
   { name: 'keepalive_idle_conns_per_host 128', edit: (text) => text.replace(/(transport http \{)/, '$1\n\t\t\tkeepalive_idle_conns_per_host 128') },
