@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { summarize } from './latency-stats.ts';
 import { freePort, waitForPort } from './local-port.ts';
 import { cpuMs } from './process-cpu.ts';
 import { RawMcpClient, keepAliveAgent } from './raw-client.ts';
@@ -69,7 +70,7 @@ try {
       row.promotedKiB.push(promoted.reduce((sum, value) => sum + value, 0) / Math.max(1, promoted.length) / 1024);
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const median = (values: number[]) => summarize(values).median;
   const list = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(' / ');
   console.log(`# ${IN_FLIGHT} calls in flight through one sidecar, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s`);
   console.log(markdownTable(['kind', 'calls/s (median; per round)', 'sidecar CPU per call, µs', 'promoted per scavenge, KiB'], [...rows].map(([kind, row]) => [

@@ -58,9 +58,9 @@ const MEMORY_UNITS_MIB: Record<string, number> = { K: 1 / 1024, M: 1, G: 1024 };
  *   leave there, and each mark-compact marks the sidecar's ~22 MiB of live objects. Paired
  *   runs at 32 in flight: while sessions kept calls in a Map and a Set (~1 MB promoted per
  *   scavenge, a mark-compact every ~0.6 s), V8's worker thread 16 → 8 µs per call, server CPU
- *   per call 0.86–0.90×; since they do not (KeyedEntries, ~0.1 MB), 0.94×. Peak RSS the same
- *   (123–124 MiB over 10,000 calls); 2 s after the burst 124 MiB instead of 111, given back
- *   once idle (85 MiB).
+ *   per call 0.86–0.90×; since they do not (KeyedEntries, ~0.1 MB), 0.94×. Since no call is
+ *   promoted at all (~0.01 MB, see post-exchange.ts) it changes little: RSS 2 s after 10,000
+ *   calls 103.1 MiB with it, 103.9 without; kept, as no CPU measurement says to drop it.
  * - One V8 worker thread: fewer threads, fewer malloc arenas (~5 MiB idle).
  * - TurboFan compiling on the main thread: on its own thread, the compiler's peak of
  *   ~15 MiB of malloc'd zone memory stayed in that thread's arena after it was freed (RSS

@@ -120,7 +120,7 @@ export class StatelessChannel {
   }
 
   /** The client's retry of a parked call; false when no such call waits here. */
-  resume(state: { call: number; round: number }, message: JsonRpcMessage, exchange: StatelessExchange, options: { logLevel?: string; capabilities: Record<string, unknown>; answers: Map<string, unknown> }): boolean {
+  resume(state: { call: number; round: number }, message: JsonRpcMessage, exchange: StatelessExchange, options: { logLevel?: string; capabilities: Record<string, unknown>; answers?: Map<string, unknown> }): boolean {
     const callId = state.call;
     const call = this.#calls.get(String(callId));
     if (!call?.input || call.exchange || call.method !== message.method || call.input.round !== state.round) return false;
@@ -131,7 +131,7 @@ export class StatelessChannel {
       this.#finish(callId, call, call.final);
       return true;
     }
-    call.input.begin(exchange, call.clientId, options.capabilities, options.answers);
+    call.input.begin(exchange, call.clientId, options.capabilities, options.answers ?? new Map());
     return true;
   }
 

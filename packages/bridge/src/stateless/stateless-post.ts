@@ -100,14 +100,13 @@ function forward(context: StatelessContext, channel: StatelessChannel, message: 
   if (typeof answers === 'string') return exchange.finish(errorResponse(id, StatelessCode.InvalidParams, answers, refusalData(StatelessRefusalCode.InputResponses)), 400);
   const options = { logLevel: logLevelOf(message), capabilities: clientCapabilitiesOf(message), answers, requestId: caller.requestId };
   if (params.requestState === undefined) return channel.forward(message, exchange, options);
-  const retry = { ...options, answers: answers ?? new Map<string, unknown>() };
 
   const table = context.stateless;
   const state = table.signer.verify(params.requestState, channelOwner(caller.identity));
   let reason = typeof state === 'string' ? state : undefined;
   if (typeof state !== 'string') {
     if (state.replica !== table.replicaId) reason = `requestState was issued by replica ${state.replica}, not this one (${table.replicaId})`;
-    else if (!channel.resume(state, message, exchange, retry)) reason = 'requestState names no request waiting for input (it was answered, timed out, or belongs to another request)';
+    else if (!channel.resume(state, message, exchange, options)) reason = 'requestState names no request waiting for input (it was answered, timed out, or belongs to another request)';
   }
   if (reason) exchange.finish(errorResponse(id, StatelessCode.InvalidParams, `Invalid params: ${reason}`, refusalData(StatelessRefusalCode.RequestState)), 400);
 }
