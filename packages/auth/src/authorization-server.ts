@@ -1,10 +1,12 @@
 import Provider, { errors } from 'oidc-provider';
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { allowClientIdFetch } from './client-id-fetch-policy.ts';
+import { CLIENT_AUTH_METHODS, RESPONSE_TYPES, clientMetadataPolicy } from './client-metadata-policy.ts';
 import { INTERACTION_PATH } from './interaction-path.ts';
 import { serverErrorBody } from './errors.ts';
 import { SIGN_IN_PAGE_CSP, renderDeadEnd } from './pages.ts';
-import { redirectUriPolicy } from './redirect-uri-policy.ts';
+import { createOutboundFetch } from './outbound-fetch.ts';
+import { CLIENT_METADATA_FETCH } from './outbound-fetch-policy.ts';
 import { requestIdOf } from './security-events.ts';
 import { MCP_SCOPE } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
@@ -52,12 +54,27 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       id_token_signed_response_alg: 'ES256',
     },
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-    extraClientMetadata: redirectUriPolicy as Configuration['extraClientMetadata'],
+    // Issue 17: public clients with PKCE, or a secret (basic or post); the code flow only.
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    responseTypes: [...RESPONSE_TYPES],
+    // A5 and issue 17: the redirect URI policy, and no metadata that makes the server fetch.
+    extraClientMetadata: clientMetadataPolicy as Configuration['extraClientMetadata'],
+    // Everything oidc-provider fetches (URL client ids) goes through the fetch policy:
+    // size and time caps, and the address connected to must be public.
+    fetch: createOutboundFetch(CLIENT_METADATA_FETCH) as Configuration['fetch'],
+    // Defaults are Infinity for these two; no kept feature fetches them, and if one
+    // ever did, the body would still be capped.
+    fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 64 * 1024, sector_identifier_uri: 64 * 1024 },
     features: {
       devInteractions: { enabled: false },
       // A3: open dynamic registration, constrained by the redirect URI policy (A5).
       registration: { enabled: true, initialAccessToken: false },
       revocation: { enabled: true },
+      // No MCP client sends pushed or signed authorization requests (request objects stay off, the default).
+      pushedAuthorizationRequests: { enabled: false },
+      requestObjects: { enabled: false },
+      // On by default in oidc-provider 9; the bearer check takes Bearer tokens only, and no MCP client sends DPoP proofs.
+      dPoP: { enabled: false },
       // A3: URL client ids (Client ID Metadata Documents), never fetched from private addresses.
       clientIdMetadataDocument: { enabled: true, ack: 'draft-02', allowFetch: (_ctx, clientId) => allowClientIdFetch(clientId) },
       rpInitiatedLogout: { enabled: false },

@@ -3,7 +3,7 @@ import { upstreamErrors } from './errors.ts';
 import { getGithubJson, getGithubList } from './github-api.ts';
 import type { GithubApi } from './github-api.ts';
 import { openidClient } from './openid-client-module.ts';
-import { IDP_TIMEOUT_SECONDS } from './openid-discovery.ts';
+import { applyIdpFetchPolicy } from './openid-discovery.ts';
 import { OAuthUpstreamProvider } from './upstream-provider.ts';
 import type { UpstreamProvider, UpstreamProviderOptions, UpstreamUser } from './upstream-provider.ts';
 
@@ -44,7 +44,7 @@ export function createGithubProvider(config: GithubProviderConfig, options: Gith
       const client = await openidClient();
       const configuration = new client.Configuration(server, config.clientId, config.clientSecret, client.ClientSecretPost(config.clientSecret));
       for (const apply of execute) apply(configuration);
-      configuration.timeout = IDP_TIMEOUT_SECONDS;
+      applyIdpFetchPolicy(client, configuration);
       return configuration;
     },
     readUser: (configuration, tokens) => readGithubUser({ config: configuration, accessToken: tokens.access_token, baseUrl, provider: label }),

@@ -28,8 +28,8 @@ export function describeFailure(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') parts.push(code);
   parts.push(error.message);
-  const causeCode = (error.cause as { code?: unknown } | undefined)?.code;
-  if (typeof causeCode === 'string' && causeCode !== code) parts.push(`cause=${causeCode}`);
+  const causeCode = firstCauseCode(error);
+  if (causeCode !== undefined && causeCode !== code) parts.push(`cause=${causeCode}`);
   const oauthError = findOAuthError(error);
   if (oauthError) parts.push(oauthError);
   return parts.join(': ');
@@ -54,6 +54,19 @@ function findOAuthError(error: Error): string | undefined {
       return `error=${source.error}${description}`;
     }
     current = candidate.cause;
+  }
+  return undefined;
+}
+
+/**
+ * The nearest string `code` down the cause chain: a request the outbound fetch policy
+ * cut (AUTH_ERR_FETCH_TOO_LARGE, …) reaches openid-client's error two causes down.
+ */
+function firstCauseCode(error: Error): string | undefined {
+  let current = error.cause as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    if (typeof current.code === 'string') return current.code;
+    current = current.cause as typeof current;
   }
   return undefined;
 }

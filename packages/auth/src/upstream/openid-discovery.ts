@@ -1,11 +1,26 @@
 import type { ClientAuth, Configuration } from 'openid-client';
+import { createOutboundFetch } from '../outbound-fetch.ts';
+import { OutboundFetchError } from '../outbound-fetch-errors.ts';
+import { IDP_FETCH } from '../outbound-fetch-policy.ts';
 import { upstreamErrors } from './errors.ts';
 import { openidClient } from './openid-client-module.ts';
 import type { OpenidClientModule } from './openid-client-module.ts';
 import type { TokenResponse } from './upstream-provider.ts';
 
-/** Seconds for each request to the IdP (openid-client's default is 30). */
+/**
+ * Seconds openid-client gives each request to the IdP (its default is 30): a
+ * backstop behind the fetch policy, which cuts every request at IDP_FETCH.timeoutMs.
+ */
 export const IDP_TIMEOUT_SECONDS = 15;
+
+/** Every request to the IdP (discovery, token, userinfo, GitHub's API) goes through this fetch. */
+export const idpFetch = createOutboundFetch(IDP_FETCH);
+
+/** Routes a Configuration's requests through `idpFetch`, with the backstop timeout. */
+export function applyIdpFetchPolicy(client: OpenidClientModule, config: Configuration): void {
+  config[client.customFetch] = idpFetch;
+  config.timeout = IDP_TIMEOUT_SECONDS;
+}
 
 export type DiscoverOptions = {
   readonly issuer: string;
@@ -25,13 +40,27 @@ export async function discoverConfiguration(options: DiscoverOptions): Promise<C
   const discovered = await client.discovery(new URL(issuer), clientId, undefined, undefined, {
     execute,
     timeout: IDP_TIMEOUT_SECONDS,
+    [client.customFetch]: idpFetch,
+  }).catch((error: unknown) => {
+    throw fetchFailureIn(error) ?? error;
   });
   const metadata = { ...discovered.serverMetadata() };
   const auth = chooseClientAuth(client, metadata.token_endpoint_auth_methods_supported, clientSecret);
   const config = new client.Configuration(metadata, clientId, clientSecret, auth);
   for (const apply of execute) apply(config);
-  config.timeout = IDP_TIMEOUT_SECONDS;
+  applyIdpFetchPolicy(client, config);
   return config;
+}
+
+/**
+ * The fetch policy's refusal inside an openid-client error: a body cut at the cap
+ * surfaces as "failed to parse JSON", whose cause says what happened.
+ */
+function fetchFailureIn(error: unknown): OutboundFetchError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+    if (current instanceof OutboundFetchError) return current;
+  }
+  return undefined;
 }
 
 export function chooseClientAuth(client: OpenidClientModule, supported: readonly string[] | undefined, clientSecret: string | undefined): ClientAuth {
