@@ -42,10 +42,13 @@ test('a 5xx says server_error and the request id to the client, the detail to th
   assert.equal(logged?.err.message, INTERNAL, 'the detail is in the log under the request id');
 
   // A bearer refusal keeps its RFC 6750 answer (a client error, no internals).
-  const refused = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json' }, payload: '{}' });
+  const refused = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' }, payload: '{}' });
   assert.equal(refused.statusCode, 401);
-  assert.equal(refused.json().error, 'invalid_request');
-  // …and is a security event: its line and its count.
+  assert.equal(refused.json().error, 'invalid_token');
+  // …and a presented token that fails is a security event: its line and its count.
+  // A request without any token is discovery (R2): no line, not counted as an event.
+  const discovery = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json' }, payload: '{}' });
+  assert.equal(discovery.statusCode, 401);
   const bearerLine = logs.map((line) => JSON.parse(line)).find((line) => line.event === 'bearer_refused');
   assert.ok(bearerLine?.reqId && bearerLine.reason && bearerLine.ip, JSON.stringify(bearerLine));
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });

@@ -215,8 +215,12 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const result = await methods.password.verify(username, body[PASSWORD_FORM_FIELDS.password] ?? '', ip);
     if (result.outcome !== 'ok') {
       // The name typed, never the password: an operator sees who is being guessed at, and from where.
-      const event = result.outcome === 'throttled' ? 'lockout' : 'sign_in_failure';
-      recordSecurityEvent(request.log, options.countSecurityEvent, { event, user: username.slice(0, 100), ip, reason: result.outcome === 'throttled' ? 'too many attempts' : 'wrong username or password' });
+      // A slow-down (a name guessed at from many addresses) is no lockout: nobody is shut out for long.
+      const event = result.outcome === 'throttled' && result.limit === 'lockout' ? 'lockout' : 'sign_in_failure';
+      const reason = result.outcome === 'refused' ? 'wrong username or password'
+        : result.limit === 'lockout' ? 'too many failures for this name from this address, or from this address'
+          : 'slowed down: this name was tried from many addresses';
+      recordSecurityEvent(request.log, options.countSecurityEvent, { event, user: username.slice(0, 100), ip, reason });
     }
     if (result.outcome === 'throttled') {
       reply.header('retry-after', String(result.retryAfterSeconds));

@@ -1,16 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { refuseStorageUnavailable } from './storage-unavailable.ts';
+import { pinPublicOrigin } from './public-origin.ts';
+import { RegistrationLimiter } from './registration-limiter.ts';
+import type { RegistrationLimits } from './registration-limiter.ts';
 import { rememberRequest } from './security-events.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import type { FailureLog } from './storage/failure-log.ts';
-import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
 
 /** oidc-provider reads at most 56 KiB of a body; larger ones get a clear 413 here. */
 export const OAUTH_BODY_LIMIT = 56 * 1024;
-
-/** Dynamic registrations per client address: claude.ai registers twice per connect, a flood far more. */
-const REGISTRATIONS_PER_IP = { max: 30, windowMs: 10 * 60_000 };
 
 /** oidc-provider's own endpoints, at the origin root (A9). */
 const PROVIDER_PATHS = [
@@ -28,12 +27,24 @@ const METADATA_ALIASES: Record<string, string> = {
   '/mcp/.well-known/oauth-authorization-server': '/.well-known/oauth-authorization-server',
 };
 
+export type OAuthRoutesOptions = {
+  provider: () => Promise<Provider>;
+  proxies: TrustedProxies;
+  /** The configured public origin: every URL the provider builds starts with it, whatever Host says. */
+  publicOrigin: string;
+  /** Where registrations are counted (Redis: across replicas); default in memory. */
+  failures?: FailureLog;
+  registrationLimits?: RegistrationLimits;
+  isAvailable?: () => boolean;
+};
+
 /**
  * Hands oidc-provider (a Koa app) its routes. Bodies stay unread so the
- * provider parses them itself, and forwarded headers from untrusted peers
- * are dropped before it decides the request's scheme and host.
+ * provider parses them itself; forwarded headers from untrusted peers are
+ * dropped (X-Forwarded-For names the client), and the scheme and host the
+ * provider sees are the public URL's.
  */
-export async function oauthRoutes(app: FastifyInstance, options: { provider: () => Promise<Provider>; proxies: TrustedProxies; failures?: FailureLog; isAvailable?: () => boolean }): Promise<void> {
+export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOptions): Promise<void> {
   // The provider is rebuilt when the signing keys rotate; its Koa handler is made once per provider.
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   const callbackOf = (provider: Provider) => {
@@ -41,8 +52,8 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: () 
     if (!callback) callbacks.set(provider, callback = provider.callback());
     return callback;
   };
-  // Each registration counts against its address, whatever its outcome.
-  const registrations = new LoginRateLimiter({ perIp: REGISTRATIONS_PER_IP, perUser: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 }, failures: options.failures });
+  // Each registration counts against its address and the server, whatever its outcome.
+  const registrations = new RegistrationLimiter({ ...options.registrationLimits, failures: options.failures });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
@@ -57,17 +68,17 @@ export async function oauthRoutes(app: FastifyInstance, options: { provider: () 
     const path = (url ?? request.url).split('?')[0];
     if (!(options.isAvailable?.() ?? true) && path !== '/jwks' && !path.startsWith('/.well-known/')) return refuseStorageUnavailable(reply);
     if (request.method === 'POST' && path === '/register') {
-      const attempt = { username: '', ip: options.proxies.clientIp(request.raw) };
-      const decision = await registrations.check(attempt);
+      const decision = await registrations.admit(options.proxies.clientIp(request.raw));
       if (!decision.allowed) {
         reply.header('retry-after', String(decision.retryAfterSeconds));
-        return refuse(reply, 429, 'slow_down', `too many client registrations from this address; retry in ${decision.retryAfterSeconds} s`);
+        const whose = decision.scope === 'address' ? 'from this address' : 'at this server';
+        return refuse(reply, 429, 'slow_down', `too many client registrations ${whose}; retry in ${decision.retryAfterSeconds} s`);
       }
-      await registrations.recordFailure(attempt);
     }
     // Loaded by the first request that needs it (server-auth.ts).
     const provider = await options.provider();
     options.proxies.stripUntrusted(request.raw);
+    pinPublicOrigin(request.raw, options.publicOrigin);
     if (url) request.raw.url = url;
     rememberRequest(request.raw, request);
     reply.hijack();

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 /** The kinds of security event that leave one log line each and a metric sample. */
 export type SecurityEventKind =
   | 'sign_in_success' | 'sign_in_failure' | 'lockout' | 'registration' | 'consent'
-  | 'refresh_reuse' | 'revocation' | 'bearer_refused';
+  | 'refresh_reuse' | 'revocation' | 'bearer_refused' | 'token_refused';
 
 /** One security event: who (user or client), from where (as trusted proxies resolve it), and why. Never a secret. */
 export interface SecurityEvent {

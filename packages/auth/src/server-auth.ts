@@ -11,6 +11,9 @@ import { oauthRoutes } from './oauth-routes.ts';
 import { bearerCheck, registerProtectedResourceMetadata } from './protected-resource.ts';
 import type { BearerError } from './errors.ts';
 import { withRefreshGrace } from './refresh-grace.ts';
+import { UNUSED_CLIENT_TTL_SECONDS, withClientExpiry } from './client-expiry.ts';
+import type { RegistrationLimits } from './registration-limiter.ts';
+import { tokenRefusedEvent } from './token-refusal.ts';
 import { answerStorageOutage } from './storage-unavailable.ts';
 import { MCP_SCOPE, resourceUrlsFor } from './resource-urls.ts';
 import type { ResourceUrls } from './resource-urls.ts';
@@ -24,12 +27,12 @@ import type { SecurityEvent, SecurityEventCounter } from './security-events.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
 
 /** The slice of oidc-provider's Koa context its events hand over that a security line needs. */
-type ProviderContext = { req: IncomingMessage; oidc?: { route?: string; params?: { grant_type?: unknown }; client?: { clientId: string } } };
+type ProviderContext = { req: IncomingMessage; oidc?: { route?: string; params?: { grant_type?: unknown; [name: string]: unknown }; client?: { clientId: string } } };
 
 export interface ServerAuthOptions {
   serverName: string;
   publicUrl: string;
-  /** `failures` counts registrations per address (Redis: across replicas); default in memory. */
+  /** `failures` counts registrations per address and per server (Redis: across replicas); default in memory. */
   storage: {
     Adapter: AdapterConstructor; revokedGrants: RevokedGrantStore; failures?: FailureLog;
     /** Told of each key rotation, so this server signs with the new key and verifies with both, without a restart. */
@@ -49,6 +52,10 @@ export interface ServerAuthOptions {
   onBearerFailure?: (error: BearerError) => void;
   /** Counts security events (sign-in success and failure, lockout, …) by kind; the auth routes write each one's log line. */
   countSecurityEvent?: SecurityEventCounter;
+  /** How long a registered client that never completes a grant is kept. Default UNUSED_CLIENT_TTL_SECONDS (24 h). */
+  unusedClientTtlSeconds?: number;
+  /** Registrations per address and per server. Default REGISTRATIONS_PER_ADDRESS and REGISTRATIONS_PER_SERVER. */
+  registrationLimits?: RegistrationLimits;
 }
 
 export interface ServerAuth {
@@ -89,6 +96,11 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     recordSecurityEvent(loggerOf(ctx.req, appLog), options.countSecurityEvent, { ...event, ip: proxies.clientIp(ctx.req) });
   };
   const isAvailable = () => options.storage.isAvailable?.() ?? true;
+  // Registrations are kept a day unless used; a client that got a token lives as long as a refresh token.
+  const clientExpiry = withClientExpiry(options.storage.Adapter, {
+    unusedTtlSeconds: options.unusedClientTtlSeconds ?? UNUSED_CLIENT_TTL_SECONDS,
+    usedTtlSeconds: options.refreshTokenTtlSeconds,
+  });
   /** Grant revocations persist in the background; a failure (storage down) is logged by the storage, not thrown here. */
   const recordRevocation = (grantId: string) => options.storage.revokedGrants
     .revoke(grantId, Math.floor(Date.now() / 1000) + options.accessTokenTtlSeconds)
@@ -98,7 +110,7 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
   const buildProvider = (createAuthorizationServer: CreateAuthorizationServer, jwks: { keys: readonly object[] }): Provider => {
     const built = createAuthorizationServer({
       urls,
-      adapter: withRefreshGrace(options.storage.Adapter),
+      adapter: withRefreshGrace(clientExpiry.Adapter),
       jwks: { keys: [...jwks.keys] },
       cookieKeys: [options.secret],
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
@@ -127,6 +139,18 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     });
     built.on('registration_create.success', (ctx: ProviderContext, client: { clientId: string }) => {
       securityEvent(ctx, { event: 'registration', clientId: client.clientId });
+    });
+    // A token was issued (code or refresh): the client is in use, keep it.
+    built.on('grant.success', (ctx: ProviderContext) => {
+      const clientId = ctx.oidc?.client?.clientId;
+      if (!clientId) return;
+      clientExpiry.keep(clientId).catch((error: unknown) => {
+        if (appLog) loggerOf(ctx.req, appLog).warn({ err: error, clientId }, 'could not renew the registered client\'s lifetime');
+      });
+    });
+    // Every refused /token request (wrong verifier, another client's code, garbage, unknown client): one line.
+    built.on('grant.error', (ctx: ProviderContext, error: Parameters<typeof tokenRefusedEvent>[0]) => {
+      securityEvent(ctx, tokenRefusedEvent(error, ctx.oidc?.params, ctx.oidc?.client?.clientId));
     });
     // oidc-provider answers its own 5xx ("oops! something went wrong") and tells only its
     // debug channel why: the detail goes to the log under the request id, and the JSON
@@ -187,15 +211,22 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
     provider: currentProvider,
     verifier,
     bearerCheck: bearerCheck(verifier, urls, (error, request) => {
-      // On the request's logger, so the line carries its reqId like every other line of the request.
-      recordSecurityEvent(request.log, options.countSecurityEvent, { event: 'bearer_refused', ip: proxies.clientIp(request.raw), reason: error.reason });
+      // A request without a token is how every client discovers the authorization server (R2),
+      // and the cheapest request a stranger can flood with: counted, not a security line.
+      // A token presented and refused is the event, on the request's logger (its reqId).
+      if (error.reason !== 'missing') {
+        recordSecurityEvent(request.log, options.countSecurityEvent, { event: 'bearer_refused', ip: proxies.clientIp(request.raw), reason: error.reason });
+      }
       options.onBearerFailure?.(error);
     }),
     async routes(app) {
       appLog = app.log;
       registerCors(app);
       registerProtectedResourceMetadata(app, urls, options.serverName);
-      await app.register(oauthRoutes, { provider: currentProvider, proxies, failures: options.storage.failures, isAvailable });
+      await app.register(oauthRoutes, {
+        provider: currentProvider, proxies, publicOrigin: urls.origin, failures: options.storage.failures,
+        registrationLimits: options.registrationLimits, isAvailable,
+      });
       await app.register(interactionRoutes, {
         provider: currentProvider, urls, serverName: options.serverName, methods: options.methods, pages: options.pages,
         accounts, consents, proxies, secret: options.secret, adapter: options.storage.Adapter, isAvailable,

@@ -23,7 +23,8 @@ export interface UpstreamSignIn {
 export type PasswordResult =
   | { outcome: 'ok'; user: SignedInUser }
   | { outcome: 'refused' }
-  | { outcome: 'throttled'; retryAfterSeconds: number };
+  /** `lockout`: this name from this address (or this address) for minutes; `slow_down`: this name, for seconds. */
+  | { outcome: 'throttled'; retryAfterSeconds: number; limit: 'lockout' | 'slow_down' };
 
 export interface PasswordSignIn {
   verify(username: string, password: string, clientIp: string): Promise<PasswordResult>;

@@ -7,6 +7,7 @@ import type { CreateUpstreamProvidersOptions } from './upstream/create-upstream-
 import { LoginRateLimiter } from './upstream/login-rate-limiter.ts';
 import type { FailureLog } from './storage/failure-log.ts';
 import { renderRefused, renderSignInChooser } from './pages.ts';
+import { PASSWORD_SLOW_DOWN_DETAIL } from './upstream/password-sign-in.ts';
 import type { PasswordSignIn as PasswordProvider } from './upstream/password-sign-in.ts';
 import type { PendingSignIn, UpstreamProvider, UpstreamUser } from './upstream/upstream-provider.ts';
 
@@ -48,7 +49,7 @@ function passwordMethod(password: PasswordProvider | undefined): PasswordSignIn 
         return { outcome: 'ok', user: { subject: user.subject, email: user.email, display: display(user), facts: user } };
       } catch (error) {
         if (error instanceof UpstreamError && error.code === 'rate_limited') {
-          return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds ?? 60 };
+          return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds ?? 60, limit: error.detail === PASSWORD_SLOW_DOWN_DETAIL ? 'slow_down' : 'lockout' };
         }
         if (error instanceof UpstreamError && error.code === 'invalid_credentials') return { outcome: 'refused' };
         throw error;

@@ -2,15 +2,19 @@
 export type FailureWindow = { readonly max: number; readonly windowMs: number };
 
 /**
- * Timestamps of failed attempts per key (a user name, an address), for the
+ * Timestamps of failed attempts per key (`password:…`, `registration:…`), for the
  * sign-in and registration rate limits. In memory for one process, in Redis
  * when replicas must count together.
  */
 export interface FailureLog {
   /** Failures of `key` later than `sinceMs`, oldest first (epoch ms). */
   recent(key: string, sinceMs: number): Promise<number[]>;
-  /** Records a failure at `atMs`, keeping the latest `window.max` for `window.windowMs`. */
-  add(key: string, atMs: number, window: FailureWindow): Promise<void>;
+  /**
+   * Records a failure at `atMs`, keeping the latest `window.max` for `window.windowMs`.
+   * Resolves to how many the key then holds, this one included (at most `window.max`),
+   * counted at once with the write: of writers racing on an empty key, exactly one sees 1.
+   */
+  add(key: string, atMs: number, window: FailureWindow): Promise<number>;
   clear(key: string): Promise<void>;
 }
 
@@ -31,6 +35,7 @@ export function createMemoryFailureLog(options: { maxKeys?: number } = {}): Fail
       failures.delete(key);
       failures.set(key, times);
       while (failures.size > maxKeys) failures.delete(failures.keys().next().value as string);
+      return times.length;
     },
     async clear(key) {
       failures.delete(key);

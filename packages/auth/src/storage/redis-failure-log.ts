@@ -21,8 +21,11 @@ export function createRedisFailureLog(client: Redis, keyFor: (key: string) => st
         .zremrangebyscore(redisKey, '-inf', atMs - window.windowMs)
         .zremrangebyrank(redisKey, 0, -(window.max + 1))
         .pexpire(redisKey, window.windowMs)
+        .zcard(redisKey)
         .exec();
       for (const [error] of results ?? []) if (error) throw error;
+      // MULTI runs as one: the count is this write's, whatever other replicas do.
+      return Number(results?.at(-1)?.[1] ?? 0);
     },
     async clear(key) {
       await client.del(keyFor(key));

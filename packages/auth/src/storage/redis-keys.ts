@@ -21,7 +21,7 @@ export type RedisKeys = {
   userCode(model: string, userCode: string): string;
   /** Set of model keys belonging to a grant. */
   grant(grantId: string): string;
-  /** Sorted set of failure times (epoch ms) of one rate-limit key (`user:NAME`, `ip:ADDRESS`). */
+  /** Sorted set of failure times (epoch ms) of one rate-limit key (`password:pair:ip:ADDRESS NAME`, `registration:server`, …). */
   failures(key: string): string;
   /** Sorted set of revoked grant ids scored by expiry (epoch seconds). */
   readonly revokedGrants: string;

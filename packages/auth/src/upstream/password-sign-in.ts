@@ -11,13 +11,21 @@ export interface PasswordSignIn {
   readonly label: string;
   /**
    * Checks the rate limit, then the password. Throws `rate_limited` (429, with
-   * retryAfterSeconds) or `invalid_credentials` (401, the same for an unknown user
+   * retryAfterSeconds, and PASSWORD_LOCKOUT_DETAIL or PASSWORD_SLOW_DOWN_DETAIL) or `invalid_credentials` (401, the same for an unknown user
    * and a wrong password, in the same time).
    */
   signIn(credentials: PasswordCredentials): Promise<UpstreamUser>;
 }
 
 export type PasswordSignInOptions = { readonly rateLimiter?: LoginRateLimiter };
+
+/**
+ * The `detail` of a `rate_limited` refusal: a lockout (this name from this address,
+ * or this address, for minutes) or a slow-down (this name, for seconds), so the
+ * caller logs a `lockout` only for a real one.
+ */
+export const PASSWORD_LOCKOUT_DETAIL = 'password sign-in locked for this address';
+export const PASSWORD_SLOW_DOWN_DETAIL = 'password sign-in slowed down for this user name';
 
 /** Local users from `providers.password.users`. Throws at start-up on a malformed hash. */
 export function createPasswordSignIn(config: PasswordProviderConfig, options: PasswordSignInOptions = {}): PasswordSignIn {
@@ -37,7 +45,8 @@ export function createPasswordSignIn(config: PasswordProviderConfig, options: Pa
       const attempt = { username: String(username), ip: String(ip) };
       const decision = await limiter.check(attempt);
       if (!decision.allowed) {
-        throw upstreamErrors.rate_limited({ retryAfterSeconds: decision.retryAfterSeconds, detail: 'password sign-in rate limited' });
+        const detail = decision.limit === 'slow_down' ? PASSWORD_SLOW_DOWN_DETAIL : PASSWORD_LOCKOUT_DETAIL;
+        throw upstreamErrors.rate_limited({ retryAfterSeconds: decision.retryAfterSeconds, detail });
       }
       const user = users.get(attempt.username);
       if (!(await verifyPassword(password, user?.passwordHash)) || user === undefined) {

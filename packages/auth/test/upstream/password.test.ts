@@ -9,6 +9,7 @@ import {
   isPasswordHash,
   verifyPassword,
 } from '../../src/upstream/index.ts';
+import { PASSWORD_LOCKOUT_DETAIL, PASSWORD_SLOW_DOWN_DETAIL } from '../../src/upstream/password-sign-in.ts';
 
 test('hashPassword makes scrypt$N$r$p$salt$hash with a fresh salt', async () => {
   const hash = await hashPassword('correct horse battery staple');
@@ -60,7 +61,7 @@ async function median(n: number, run: () => Promise<unknown>): Promise<number> {
 test('an unknown user costs a full scrypt, like a wrong password (no user enumeration by timing)', async () => {
   const signIn = createPasswordSignIn(
     { users: { alice: { passwordHash: await hashPassword('alice-pw') } } },
-    { rateLimiter: new LoginRateLimiter({ perUser: { max: 1000, windowMs: 60_000 }, perIp: { max: 1000, windowMs: 60_000 } }) },
+    { rateLimiter: new LoginRateLimiter({ perPair: { max: 1000, windowMs: 60_000 }, perUser: { max: 1000, windowMs: 60_000 }, perIp: { max: 1000, windowMs: 60_000 } }) },
   );
   const attempt = (username: string) => signIn.signIn({ username, password: 'wrong', ip: '10.0.0.1' }).catch((error: unknown) => {
     assert.ok(error instanceof UpstreamError);
@@ -84,25 +85,45 @@ test('password sign-in returns a password user; prototype names are not users', 
   }
 });
 
-test('password sign-in is rate limited: 429 with retryAfterSeconds, and a success clears the user count', async () => {
+test('password sign-in is rate limited: 429 with retryAfterSeconds for the pair, and a success clears the pair', async () => {
   let now = 1_000_000;
-  const rateLimiter = new LoginRateLimiter({ perUser: { max: 3, windowMs: 60_000 }, perIp: { max: 100, windowMs: 60_000 }, now: () => now });
+  const rateLimiter = new LoginRateLimiter({ perPair: { max: 3, windowMs: 60_000 }, perIp: { max: 100, windowMs: 60_000 }, now: () => now });
   const signIn = createPasswordSignIn({ users: { alice: { passwordHash: await hashPassword('alice-pw') } } }, { rateLimiter });
   const wrong = () => signIn.signIn({ username: 'alice', password: 'nope', ip: '10.0.0.1' });
   await assert.rejects(wrong(), { code: 'invalid_credentials' });
-  await assert.rejects(signIn.signIn({ username: 'alice', password: 'nope', ip: '10.0.0.1' }), { code: 'invalid_credentials' });
+  await assert.rejects(wrong(), { code: 'invalid_credentials' });
   now += 1000;
   await assert.rejects(wrong(), { code: 'invalid_credentials' });
-  await assert.rejects(signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.0.9' }), (error: UpstreamError) => {
+  await assert.rejects(signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.0.1' }), (error: UpstreamError) => {
     assert.equal(error.code, 'rate_limited');
     assert.equal(error.status, 429);
     assert.equal(error.retryAfterSeconds, 59, 'until the oldest failure leaves the window');
+    assert.equal(error.detail, PASSWORD_LOCKOUT_DETAIL);
     return true;
   });
+  const elsewhere = await signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.0.9' });
+  assert.equal(elsewhere.subject, 'password:alice', 'from another address alice is not locked out');
   now += 59_000;
-  const user = await signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.0.9' });
+  const user = await signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.0.1' });
   assert.equal(user.subject, 'password:alice');
   assert.equal((await rateLimiter.check({ username: 'alice', ip: '10.0.0.1' })).allowed, true);
+});
+
+test('a name guessed at from many addresses is slowed down, with the slow-down detail', async () => {
+  let now = 1_000_000;
+  const rateLimiter = new LoginRateLimiter({ perUser: { max: 2, windowMs: 60_000 }, slowDownMs: 5_000, now: () => now });
+  const signIn = createPasswordSignIn({ users: { alice: { passwordHash: await hashPassword('alice-pw') } } }, { rateLimiter });
+  await assert.rejects(signIn.signIn({ username: 'alice', password: 'nope', ip: '10.0.1.1' }), { code: 'invalid_credentials' });
+  await assert.rejects(signIn.signIn({ username: 'alice', password: 'nope', ip: '10.0.1.2' }), { code: 'invalid_credentials' });
+  await assert.rejects(signIn.signIn({ username: 'alice', password: 'nope', ip: '10.0.1.3' }), { code: 'invalid_credentials' }, 'the first in its slot goes ahead');
+  await assert.rejects(signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.1.4' }), (error: UpstreamError) => {
+    assert.equal(error.code, 'rate_limited');
+    assert.equal(error.detail, PASSWORD_SLOW_DOWN_DETAIL);
+    assert.ok(error.retryAfterSeconds! >= 1 && error.retryAfterSeconds! <= 5);
+    return true;
+  });
+  now += 5_000;
+  assert.equal((await signIn.signIn({ username: 'alice', password: 'alice-pw', ip: '10.0.1.4' })).subject, 'password:alice', 'a few seconds later');
 });
 
 test('createPasswordSignIn refuses a malformed hash at start-up, naming the user only', () => {
