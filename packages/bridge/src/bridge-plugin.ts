@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendRefusal } from './bridge-context.ts';
+import { parseBoundedJson } from './bounded-json.ts';
 import { BridgeError, errors } from './errors.ts';
 import { registerLegacySse } from './legacy-sse.ts';
 import { StdioBridge } from './stdio-bridge.ts';
@@ -17,9 +18,9 @@ export async function bridgePlugin(app: FastifyInstance, options: BridgeOptions 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_request, body, done) => {
     try {
-      done(null, JSON.parse(body as string));
+      done(null, parseBoundedJson(body as string));
     } catch (error) {
-      done(errors.BRIDGE_ERR_PARSE((error as Error).message), undefined);
+      done(error as BridgeError, undefined);
     }
   });
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

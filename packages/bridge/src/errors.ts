@@ -31,6 +31,10 @@ export const errors = {
     (detail) => `Parse error: the body is not valid JSON (${detail})`),
   BRIDGE_ERR_INVALID_MESSAGE: defineRefusal('BRIDGE_ERR_INVALID_MESSAGE', 400, JsonRpcCode.InvalidRequest,
     (detail) => `Invalid Request: ${detail}`),
+  BRIDGE_ERR_JSON_TOO_DEEP: defineRefusal('BRIDGE_ERR_JSON_TOO_DEEP', 400, JsonRpcCode.InvalidRequest,
+    (limit) => `Invalid Request: the body nests objects and arrays deeper than ${limit} levels`),
+  BRIDGE_ERR_JSON_PROTO_KEY: defineRefusal('BRIDGE_ERR_JSON_PROTO_KEY', 400, JsonRpcCode.InvalidRequest,
+    (key) => `Invalid Request: the body has a "${key}" key, which is refused (prototype poisoning)`),
   BRIDGE_ERR_BODY_TOO_LARGE: defineRefusal('BRIDGE_ERR_BODY_TOO_LARGE', 413, JsonRpcCode.InvalidRequest,
     (limit) => `Request body is larger than the limit of ${limit} bytes`),
   BRIDGE_ERR_CONTENT_TYPE: defineRefusal('BRIDGE_ERR_CONTENT_TYPE', 415, JsonRpcCode.ServerError,
@@ -53,6 +57,10 @@ export const errors = {
     () => 'Unauthorized: no identity for this request'),
   BRIDGE_ERR_TOO_MANY_SESSIONS: defineRefusal('BRIDGE_ERR_TOO_MANY_SESSIONS', 503, JsonRpcCode.ServerError,
     (limit) => `Service Unavailable: this server already has its limit of ${limit} sessions; end a session or try later`),
+  BRIDGE_ERR_TOO_MANY_USER_SESSIONS: defineRefusal('BRIDGE_ERR_TOO_MANY_USER_SESSIONS', 429, JsonRpcCode.ServerError,
+    (limit) => `Too Many Requests: you already have ${limit} sessions in use on this server (a request in flight or an open stream), its limit per user (maxSessionsPerUser); end one (DELETE /mcp) or let one finish`),
+  BRIDGE_ERR_REQUEST_TIMEOUT: defineRefusal('BRIDGE_ERR_REQUEST_TIMEOUT', 504, JsonRpcCode.RequestTimeout,
+    (timeout) => `Request timed out: the MCP server did not answer within ${timeout} (requestTimeout); the bridge cancelled the request`),
   BRIDGE_ERR_CHILD_DOWN: defineRefusal('BRIDGE_ERR_CHILD_DOWN', 503, JsonRpcCode.ServerError,
     (name, reason) => `Service Unavailable: the MCP server process "${name}" is not running (${reason}); it is being restarted`),
   BRIDGE_ERR_SHUTTING_DOWN: defineRefusal('BRIDGE_ERR_SHUTTING_DOWN', 503, JsonRpcCode.ServerError,
@@ -67,10 +75,11 @@ export const errors = {
 
 /**
  * Codes (error.data.code) of the errors a request gets as its JSON-RPC response when it
- * was accepted but cannot be answered: its MCP server process went away, or its session
- * ended. Refusals before that are BridgeErrors, with the same kind of code.
+ * was accepted but cannot be answered: its MCP server process went away, its session
+ * ended, or the server did not answer within requestTimeout. Refusals before that are BridgeErrors, with the same kind of code.
  */
 export const ANSWER_ERROR_CODES = {
   childDown: errors.BRIDGE_ERR_CHILD_DOWN.code,
   sessionEnded: 'BRIDGE_ERR_SESSION_ENDED',
+  requestTimeout: errors.BRIDGE_ERR_REQUEST_TIMEOUT.code,
 } as const;

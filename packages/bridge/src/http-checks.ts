@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isLoopbackOrigin, normalizeOrigin } from './allowed-origins.ts';
 import { errors } from './errors.ts';
 import type { BridgeError } from './errors.ts';
 import type { PinoLogger } from './logger.ts';
@@ -6,25 +7,19 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';
 
 // Validators in the MCP SDK's style: each returns the refusal, or undefined to go on.
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /**
  * DNS-rebinding defence (INTEROP R6): a browser page from another site must
  * not reach the server. Allowed: no Origin (non-browser clients), the server's
- * own public origin, configured origins, and pages on loopback (local tools
- * such as MCP Inspector).
+ * own public origin and configured origins (`allowed`, from allowedOriginSet),
+ * and pages on loopback (local tools such as MCP Inspector). Origins are
+ * compared parsed and exactly, never by prefix (allowed-origins.ts).
  */
 export function checkOrigin(request: FastifyRequest, allowed: ReadonlySet<string>): BridgeError | undefined {
   const origin = request.headers.origin;
   if (origin === undefined || allowed.has(origin)) return undefined;
-  let hostname: string;
-  try {
-    hostname = new URL(origin).hostname;
-  } catch {
-    return errors.BRIDGE_ERR_FORBIDDEN_ORIGIN(JSON.stringify(origin.slice(0, 100)));
-  }
-  if (LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.')) return undefined;
-  return errors.BRIDGE_ERR_FORBIDDEN_ORIGIN(origin.slice(0, 100));
+  const normalized = normalizeOrigin(origin);
+  if (normalized !== undefined && (allowed.has(normalized) || isLoopbackOrigin(normalized))) return undefined;
+  return errors.BRIDGE_ERR_FORBIDDEN_ORIGIN(JSON.stringify(origin.slice(0, 100)));
 }
 
 export interface Acceptance {

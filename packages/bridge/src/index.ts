@@ -8,6 +8,7 @@ export { BridgeError, defineRefusal, errors } from './errors.ts';
 export type { RefusalFactory } from './errors.ts';
 export { sendRefusal } from './bridge-context.ts';
 export { checkOrigin, logSession, sessionIdOf } from './http-checks.ts';
+export { allowedOriginSet } from './allowed-origins.ts';
 export { errorResponse, JsonRpcCode } from './json-rpc.ts';
 export { buildBridgeApp, bridgeOptionsFromServer } from './bridge-app.ts';
 export { STREAMABLE_HTTP_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions.ts';

@@ -20,6 +20,8 @@ export const JsonRpcCode = {
   InternalError: -32603,
   /** Transport-level refusals (headers, sessions, limits), as the MCP SDK uses it. */
   ServerError: -32000,
+  /** The server did not answer in time (the MCP SDK's RequestTimeout). */
+  RequestTimeout: -32001,
   /** The server process exited before it answered. */
   ConnectionClosed: -32000,
 } as const;

@@ -29,7 +29,8 @@ async function optionsFromArgs(): Promise<{ options: BridgeOptions; host: string
       const names = loaded.config.servers.map((candidate) => candidate.name).join(', ');
       throw new Error(`--server must name a server of ${values.config}: ${names}`);
     }
-    return { options: bridgeOptionsFromServer(server), host: server.host, port: server.port };
+    // Everyone is the same anonymous user here: a per-user share would only shrink maxSessions.
+    return { options: { ...bridgeOptionsFromServer(server), maxSessionsPerUser: server.maxSessions }, host: server.host, port: server.port };
   }
   const [command, ...args] = positionals;
   if (!command) throw new Error('usage: main.ts --config FILE --server NAME | main.ts --port N -- COMMAND [ARGS...]');
@@ -46,7 +47,8 @@ async function optionsFromArgs(): Promise<{ options: BridgeOptions; host: string
       sessionIdleTimeoutMs: 30 * 60_000,
       killTimeoutMs: Number(values['kill-timeout']),
       maxBodyBytes: 4 * 1024 * 1024,
-      allowedOrigins: [`http://${values.host}:${port}`],
+      // Its own page; loopback pages pass anyway, a bracketed IPv6 host included.
+      allowedOrigins: [`http://${values.host.includes(':') ? `[${values.host}]` : values.host}:${port}`],
     },
   };
 }

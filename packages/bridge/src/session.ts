@@ -1,4 +1,4 @@
-import { ANSWER_ERROR_CODES } from './errors.ts';
+import { ANSWER_ERROR_CODES, errors } from './errors.ts';
 import { JsonRpcCode, errorResponse, idKey, isRequest, isResponse } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { KeyedEntries } from './keyed-entries.ts';
@@ -35,10 +35,20 @@ export type ToolCallHook = (event: ToolCallEvent) => void;
 interface Pending {
   id: JsonRpcId;
   target: ResponseTarget;
+  /** When the request times out (Date.now() ms); the session table's sweep answers it then. */
+  deadline: number;
   /** Set only for a `tools/call` when a ToolCallHook listens. */
   tool?: string;
   startedAt?: number;
   requestId?: string;
+}
+
+/** Timed-out request ids remembered per session to drop their late answers: enough for any real burst. */
+const MAX_TIMED_OUT_KEPT = 1000;
+
+/** `300000` -> "300 s", `300` -> "0.3 s". */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /**
@@ -63,14 +73,20 @@ export class Session {
   /** Open POST exchanges that can stream, newest last (an array, not a Set: see KeyedEntries). */
   readonly #streaming: ResponseTarget[] = [];
   readonly #onToolCall: ToolCallHook | undefined;
+  readonly #requestTimeoutMs: number;
+  /** Requests answered with a timeout whose late response is dropped; cleared past MAX_TIMED_OUT_KEPT. */
+  readonly #timedOut = new Set<string>();
   #initializeId: string | undefined;
   #ended = false;
 
   constructor(options: {
     id: string; identity: Identity; transport: SessionTransport; upstream: Upstream; protocolVersion: string; eventLogCapacity: number;
+    /** How long a request forwarded upstream may go unanswered (`expireRequests`). */
+    requestTimeoutMs: number;
     onToolCall?: ToolCallHook;
   }) {
     this.id = options.id;
+    this.#requestTimeoutMs = options.requestTimeoutMs;
     this.#onToolCall = options.onToolCall;
     this.identity = options.identity;
     this.transport = options.transport;
@@ -108,12 +124,14 @@ export class Session {
 
   /** Messages from the client; responses to its requests go to `target`. `requestId` names the HTTP request in tool call reports. */
   receive(messages: readonly JsonRpcMessage[], target: ResponseTarget | undefined, requestId?: string): void {
-    this.lastActivity = Date.now();
+    const now = Date.now();
+    this.lastActivity = now;
     for (const message of messages) {
       if (isRequest(message)) {
         const id = message.id as JsonRpcId;
         if (target) {
-          const entry: Pending = { id, target };
+          // A deadline in the entry, swept by the table: no timer or closure per call (see KeyedEntries).
+          const entry: Pending = { id, target, deadline: now + this.#requestTimeoutMs };
           if (this.#onToolCall && message.method === 'tools/call') {
             entry.tool = String(message.params?.name ?? '');
             entry.startedAt = performance.now();
@@ -139,6 +157,33 @@ export class Session {
     for (const [token, owner] of this.#progress) if (owner === target) this.#progress.delete(token);
   }
 
+  /**
+   * Answers every request whose deadline has passed with BRIDGE_ERR_REQUEST_TIMEOUT and
+   * tells the server to cancel it (`notifications/cancelled`), so no request waits on a
+   * server that dropped it. Called by the session table's sweep.
+   */
+  expireRequests(now: number): void {
+    if (this.#pending.size === 0) return;
+    for (const entry of this.#pending.values()) {
+      if (entry.deadline > now) continue;
+      const key = idKey(entry.id);
+      this.#pending.delete(key);
+      if (this.#timedOut.size >= MAX_TIMED_OUT_KEPT) this.#timedOut.clear();
+      this.#timedOut.add(key);
+      const refusal = errors.BRIDGE_ERR_REQUEST_TIMEOUT(formatSeconds(this.#requestTimeoutMs));
+      const error = errorResponse(entry.id, refusal.jsonRpcCode, refusal.message, { code: refusal.code });
+      if (entry.tool !== undefined) this.#reportToolCall(entry, error);
+      if (!entry.target.deliver(error)) this.standalone.send(JSON.stringify(error));
+      this.#upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: entry.id, reason: refusal.message } });
+      this.#upstream.abandon?.(entry.id);
+      if (key === this.#initializeId) {
+        // A session whose initialize never came back can never be used; free its child.
+        this.#initializeId = undefined;
+        queueMicrotask(() => void this.end('initialize timed out'));
+      }
+    }
+  }
+
   async end(reason: string): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
@@ -153,6 +198,8 @@ export class Session {
     if (isResponse(message)) {
       const key = idKey(message.id as JsonRpcId);
       const entry = this.#pending.get(key);
+      // The client was answered with a timeout already: a second answer would only confuse it.
+      if (entry === undefined && this.#timedOut.delete(key)) return;
       this.#pending.delete(key);
       if (key === this.#initializeId) this.#recordInitializeResult(message);
       if (entry?.tool !== undefined) this.#reportToolCall(entry, message);

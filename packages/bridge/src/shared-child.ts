@@ -111,6 +111,17 @@ export class SharedChild {
     for (const [token, entry] of this.#progress) if (entry.port === port) this.#progress.delete(token);
   }
 
+  /** A session gave up on its request `id` (timed out, cancelled): its late answer, if any, is dropped. */
+  abandon(port: SharedPort, id: JsonRpcId): void {
+    const key = idKey(id);
+    const upstream = port.outstanding.get(key);
+    if (upstream === undefined) return;
+    port.outstanding.delete(key);
+    const entry = this.#inFlight.get(upstream);
+    this.#inFlight.delete(upstream);
+    if (entry?.progressToken) this.#progress.delete(entry.progressToken);
+  }
+
   async stop(): Promise<void> {
     this.#state = 'stopped';
     clearTimeout(this.#restartTimer);
@@ -290,6 +301,10 @@ export class SharedPort implements Upstream {
 
   unavailableReason(): string | undefined {
     return this.#shared.unavailableReason();
+  }
+
+  abandon(id: JsonRpcId): void {
+    this.#shared.abandon(this, id);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { defaults, parseDuration } from '@mcp-fleet/config';
+import { allowedOriginSet } from './allowed-origins.ts';
 import type { IdentifyHook, BridgeContext } from './bridge-context.ts';
 import { ChildHealth } from './child-health.ts';
 import type { HealthState } from './child-health.ts';
@@ -25,7 +27,20 @@ export interface BridgeOptions extends ChildCommand {
   /** With warmSpares "auto": the cold start that earns a spare; 500 ms when omitted. */
   warmSpareThresholdMs?: number;
   maxSessions: number;
+  /**
+   * Sessions one user (the `subject` identify returns, over all their clients) may hold,
+   * 2026-07-28 channels included; beyond it initialize gets 429
+   * BRIDGE_ERR_TOO_MANY_USER_SESSIONS. Default: maxSessions (no share: the standalone
+   * bridge has one anonymous user); the sidecar passes the config's (default 10).
+   */
+  maxSessionsPerUser?: number;
   sessionIdleTimeoutMs: number;
+  /**
+   * How long a request forwarded to the MCP server may go unanswered: then its client
+   * gets BRIDGE_ERR_REQUEST_TIMEOUT and the server `notifications/cancelled`. Default:
+   * the config's `requestTimeout` default (defaults.ts, 5 min).
+   */
+  requestTimeoutMs?: number;
   killTimeoutMs: number;
   maxBodyBytes: number;
   /** Origins allowed besides loopback ones (the public origin belongs here). */
@@ -83,6 +98,9 @@ export interface BridgeHealth {
 /** Local use without auth: everyone is the same anonymous subject. */
 const anonymous: IdentifyHook = () => ({ subject: 'anonymous' });
 
+/** requestTimeout for a bridge built without a config (tests, `main.ts -- COMMAND`): the config's default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = parseDuration(defaults.server.requestTimeout) as number;
+
 /** How long a new session waits for a shared child that is still starting. */
 const SHARED_START_WAIT_MS = 15_000;
 
@@ -107,7 +125,7 @@ export class StdioBridge implements BridgeContext {
     this.#options = options;
     this.name = options.name;
     this.identify = options.identify ?? anonymous;
-    this.allowedOrigins = new Set(options.allowedOrigins);
+    this.allowedOrigins = allowedOriginSet(options.allowedOrigins);
     this.keepAliveMs = options.keepAliveMs ?? 25_000;
     this.health = new ChildHealth(options.name);
     const childOptions = {
@@ -161,7 +179,9 @@ export class StdioBridge implements BridgeContext {
     }
     this.#sessions = new SessionTable({
       maxSessions: options.maxSessions,
+      maxSessionsPerUser: options.maxSessionsPerUser,
       idleTimeoutMs: options.sessionIdleTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       replicaId: options.replicaId ?? 'r0',
       eventLogCapacity: options.eventLogCapacity ?? 1000,
       openUpstream,

@@ -1,4 +1,4 @@
-import type { JsonRpcMessage } from './json-rpc.ts';
+import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 
 /**
  * What one session talks to: its own child (session isolation) or its port on
@@ -14,5 +14,7 @@ export interface Upstream {
   oninterrupt?: (reason: string) => void;
   /** Why requests cannot be served right now (HTTP 503), or undefined when they can. */
   unavailableReason?(): string | undefined;
+  /** The session gave up on this request (it timed out and was cancelled): forget what is kept for it. */
+  abandon?(id: JsonRpcId): void;
   close(): Promise<void>;
 }

@@ -63,8 +63,23 @@ export const defaults = deepFreeze({
     warmSpareThreshold: "500ms",
     /* Concurrent MCP sessions a sidecar accepts before refusing new ones. */
     maxSessions: 100,
+    /*
+     * Sessions (and so children, in session isolation) one signed-in user may hold at once,
+     * over all their MCP clients, 2026-07-28 channels included; at most maxSessions, and
+     * lowered to it when maxSessions is smaller. One user cannot take the whole server:
+     * at it, a new session ends that user's least recently used idle one; when all are in
+     * use, initialize gets 429 BRIDGE_ERR_TOO_MANY_USER_SESSIONS.
+     */
+    maxSessionsPerUser: 10,
     /* A session with no request for this long is closed and its child stopped. */
     sessionIdleTimeout: "30m",
+    /*
+     * How long a request forwarded to the MCP server may go unanswered, counted from when
+     * it was forwarded (input rounds included): then the client gets a JSON-RPC error
+     * (-32001, BRIDGE_ERR_REQUEST_TIMEOUT) and the server notifications/cancelled. Raise it
+     * for servers whose tools run longer.
+     */
+    requestTimeout: "5m",
     /* After SIGTERM, a child gets this long before SIGKILL. */
     killTimeout: "5s",
     /* Largest accepted request body: 4 MiB. */

@@ -10,6 +10,7 @@ export { ConfigError, ConfigErrorCode } from "./errors.ts";
 export type { ConfigErrorOptions, ConfigProblem } from "./errors.ts";
 export { REPLICA_PORT_STRIDE, dialAddress, replicaDialAddress, replicaAddress, replicaHost, replicaId, replicaNumbers, replicaOfSessionId, replicaPort } from "./replicas.ts";
 export { CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE, defaults } from "./defaults.ts";
+export { parseDuration } from "./duration.ts";
 export type {
   AllowList,
   AuthConfig,

@@ -16,7 +16,8 @@ import type { AllowList, Isolation, ServerConfig, ServerKind, ServerTransport } 
 
 export const SERVER_KEYS = [
   "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas", "hosts",
-  "warmSpares", "warmSpareThreshold", "maxSessions", "sessionIdleTimeout", "killTimeout", "maxBodyBytes", "allow",
+  "warmSpares", "warmSpareThreshold", "maxSessions", "maxSessionsPerUser", "sessionIdleTimeout", "requestTimeout", "killTimeout",
+  "maxBodyBytes", "allow",
   "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled", "cacheTtl", "cacheScope",
 ];
 const COMMAND_ONLY = ["args", "env", "cwd", "inheritEnv", "isolation"];
@@ -76,6 +77,7 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
   const allowOverride = allowFields.valid ? readAllow(allowFields) : undefined;
   const cwd = f.string("cwd", { format: formats.nonEmpty });
   const d = defaults.server;
+  const maxSessions = f.integer("maxSessions", { min: 1 }) ?? d.maxSessions;
   const server: ServerConfig = omitUndefined({
     name,
     index,
@@ -95,8 +97,11 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     hosts: f.strings("hosts", { format: formats.nonEmpty }) ?? [],
     warmSpares: readWarmSpares(f, ctx) ?? d.warmSpares,
     warmSpareThresholdMs: f.duration("warmSpareThreshold") ?? ms(d.warmSpareThreshold),
-    maxSessions: f.integer("maxSessions", { min: 1 }) ?? d.maxSessions,
+    maxSessions,
+    // The default share never exceeds the server's own limit; a given one that does is a problem (rules.ts).
+    maxSessionsPerUser: f.integer("maxSessionsPerUser", { min: 1 }) ?? Math.min(d.maxSessionsPerUser, maxSessions),
     sessionIdleTimeoutMs: f.duration("sessionIdleTimeout") ?? ms(d.sessionIdleTimeout),
+    requestTimeoutMs: f.duration("requestTimeout") ?? ms(d.requestTimeout),
     killTimeoutMs: f.duration("killTimeout") ?? ms(d.killTimeout),
     maxBodyBytes: f.integer("maxBodyBytes", { min: 1 }) ?? d.maxBodyBytes,
     allow: mergeAllow(fleet.auth.allow, allowOverride ?? {}),

@@ -164,6 +164,24 @@ export function checkServerHosts({ config, ctx }: RuleInput): void {
   }
 }
 
+/** One user's share of a server cannot be more than the whole server. */
+export function checkSessionsPerUser({ config, ctx }: RuleInput): void {
+  for (const server of config.servers) {
+    if (server.maxSessionsPerUser <= server.maxSessions) continue;
+    const message = `expected at most maxSessions (${server.maxSessions}) sessions per user, got ${server.maxSessionsPerUser}`;
+    report(ctx, serverPath(server, "maxSessionsPerUser"), "FLEET_ERR_CONFIG_BAD_VALUE", message);
+  }
+}
+
+/** A zero timeout would answer every request with a timeout before the server could. */
+export function checkRequestTimeout({ config, ctx }: RuleInput): void {
+  for (const server of config.servers) {
+    if (server.requestTimeoutMs > 0) continue;
+    const message = 'expected a duration above 0 like "30s" or "5m" (how long a request may go unanswered), got 0';
+    report(ctx, serverPath(server, "requestTimeout"), "FLEET_ERR_CONFIG_BAD_VALUE", message);
+  }
+}
+
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 /**
@@ -197,4 +215,6 @@ export const rules: readonly Rule[] = [
   checkForwardIdentityIsolation,
   checkServerHosts,
   checkInsecureIssuer,
+  checkSessionsPerUser,
+  checkRequestTimeout,
 ];

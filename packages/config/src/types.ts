@@ -99,7 +99,11 @@ export type ServerConfig = {
   /** Names from fleet.hosts the replicas are spread over (replica r on hosts[r % length]); empty: this machine. */
   readonly hosts: readonly string[];
   readonly maxSessions: number;
+  /** Sessions one user may hold at once (at most maxSessions; see defaults.ts). */
+  readonly maxSessionsPerUser: number;
   readonly sessionIdleTimeoutMs: number;
+  /** How long a forwarded request may go unanswered before it is answered with a timeout and cancelled (> 0). */
+  readonly requestTimeoutMs: number;
   readonly killTimeoutMs: number;
   readonly maxBodyBytes: number;
   /** fleet.auth.allow with this server's `allow` keys laid over it. */

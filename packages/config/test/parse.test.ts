@@ -60,7 +60,7 @@ test("a minimal config gets every default", () => {
     name: "alpha", index: 0, kind: "stdio", transport: "stdio", command: "node", args: ["server.js"],
     env: {}, inheritEnv: false, headers: {}, port: 8001, host: "127.0.0.1",
     publicUrl: "http://127.0.0.1:8001", isolation: "session", replicas: 1, hosts: [], warmSpares: "auto", warmSpareThresholdMs: 500, maxSessions: 100,
-    sessionIdleTimeoutMs: 30 * 60_000, killTimeoutMs: 5_000, maxBodyBytes: 4 * 1024 * 1024,
+    maxSessionsPerUser: 10, sessionIdleTimeoutMs: 30 * 60_000, requestTimeoutMs: 5 * 60_000, killTimeoutMs: 5_000, maxBodyBytes: 4 * 1024 * 1024,
     allow: { emails: [], domains: [], githubOrgs: [], anyone: false }, forwardIdentity: false,
     maxMemory: "512M", allowedOrigins: [], disabled: false, cacheTtlMs: 60_000, cacheScope: "private",
   });
@@ -80,6 +80,8 @@ test("per-server values override defaults; allow overrides per key; cwd resolves
   assert.equal(alpha.cwd, "/etc/mcp-fleet/srv");
   assert.equal(alpha.sessionIdleTimeoutMs, 60_000);
   assert.equal(alpha.killTimeoutMs, 250);
+  // maxSessions 5 lowers the default per-user share (10) to 5.
+  assert.equal(alpha.maxSessionsPerUser, 5);
   assert.deepEqual(alpha.allow, { emails: ["a@example.com"], domains: ["other.org"], githubOrgs: [], anyone: false });
   assert.deepEqual([alpha.maxMemory, alpha.disabled, alpha.description], ["1G", true, "alpha server"]);
 });

@@ -211,3 +211,27 @@ test("an http:// oidc issuer needs allowInsecureIssuer, which only a loopback is
   ]);
   assert.deepEqual(codes(oidc("https://idp.example.com")), []);
 });
+
+test("maxSessionsPerUser: a whole number >= 1 and at most maxSessions, given per server; the default never exceeds maxSessions", () => {
+  const perUser = (server: object) => parse(minimalConfig({}, server)).config?.servers[0].maxSessionsPerUser;
+  assert.equal(perUser({}), 10);
+  assert.equal(perUser({ maxSessionsPerUser: 3 }), 3);
+  assert.equal(perUser({ maxSessions: 4 }), 4);
+  assert.equal(perUser({ maxSessions: 4, maxSessionsPerUser: 4 }), 4);
+  assert.deepEqual(lines(minimalConfig({}, { maxSessions: 4, maxSessionsPerUser: 5 })),
+    ["mcpServers.alpha.maxSessionsPerUser: expected at most maxSessions (4) sessions per user, got 5"]);
+  for (const maxSessionsPerUser of [0, -1, 1.5, "2"]) {
+    assert.deepEqual(codes(minimalConfig({}, { maxSessionsPerUser })), [["mcpServers.alpha.maxSessionsPerUser", "FLEET_ERR_CONFIG_BAD_VALUE"]], JSON.stringify(maxSessionsPerUser));
+  }
+});
+
+test("requestTimeout: a duration above 0, per server, default 5 min", () => {
+  const timeout = (server: object) => parse(minimalConfig({}, server)).config?.servers[0].requestTimeoutMs;
+  assert.equal(timeout({}), 300_000);
+  assert.equal(timeout({ requestTimeout: "90s" }), 90_000);
+  assert.equal(timeout({ requestTimeout: 2_500 }), 2_500);
+  assert.deepEqual(codes(minimalConfig({}, { requestTimeout: "soon" })), [["mcpServers.alpha.requestTimeout", "FLEET_ERR_CONFIG_DURATION"]]);
+  assert.deepEqual(lines(minimalConfig({}, { requestTimeout: "0s" })),
+    ['mcpServers.alpha.requestTimeout: expected a duration above 0 like "30s" or "5m" (how long a request may go unanswered), got 0']);
+  assert.deepEqual(lines(minimalConfig({}, { requestTimout: "1m" })), ['mcpServers.alpha.requestTimout: unknown key "requestTimout"; did you mean "requestTimeout"?']);
+});

@@ -1,7 +1,7 @@
 import httpProxy from '@fastify/http-proxy';
 import type { FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { BridgeError, checkOrigin, errors as bridgeErrors, logSession, sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
+import { BridgeError, allowedOriginSet, checkOrigin, errors as bridgeErrors, logSession, sendRefusal, sessionIdOf } from '@mcp-fleet/bridge';
 import type { SessionOwner } from './upstream-sessions.ts';
 import { toolCallsIn } from './tool-call-tap.ts';
 import { answerFromUpstream, upstreamFailed } from './upstream-answer.ts';
@@ -25,7 +25,7 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
   const { context } = options;
   const { server, upstream } = context;
   const legacy = server.transport === 'sse';
-  const allowedOrigins = new Set([new URL(server.publicUrl).origin, ...server.allowedOrigins]);
+  const allowedOrigins = allowedOriginSet([new URL(server.publicUrl).origin, ...server.allowedOrigins]);
   const mcpSource = upstream.pathname + upstream.search;
   // Where the older transport's messages go when the session's own `endpoint` named no path.
   const defaultMessagesPath = new URL('messages', upstream).pathname;
@@ -81,7 +81,7 @@ export async function upstreamProxy(app: FastifyInstance, options: { context: Up
 /**
  * R5/R7 for a `url` server: a session id is usable only by the user it was
  * issued to, and only while the sidecar knows it; new sessions count against
- * maxSessions.
+ * maxSessions and the user's maxSessionsPerUser.
  */
 async function checkSession(context: UpstreamContext, request: FastifyRequest, caller: SessionOwner): Promise<void> {
   const { sessions, server } = context;
@@ -100,7 +100,10 @@ async function checkSession(context: UpstreamContext, request: FastifyRequest, c
     return;
   }
   const opens = route === '/sse' || (request.method === 'POST' && Buffer.isBuffer(request.body) && request.body.includes(INITIALIZE));
-  if (opens && sessions.size >= server.maxSessions) throw bridgeErrors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(server.maxSessions));
+  if (!opens) return;
+  if (sessions.size >= server.maxSessions) throw bridgeErrors.BRIDGE_ERR_TOO_MANY_SESSIONS(String(server.maxSessions));
+  // As for stdio servers: one user cannot take every session.
+  if (!sessions.makeRoomFor(caller.subject, server.maxSessionsPerUser)) throw bridgeErrors.BRIDGE_ERR_TOO_MANY_USER_SESSIONS(String(server.maxSessionsPerUser));
 }
 
 function refusalFor(error: FastifyError, request: FastifyRequest, maxBodyBytes: number): BridgeError {

@@ -89,6 +89,27 @@ export class UpstreamSessions {
     return true;
   }
 
+  /**
+   * Whether `subject` may open one more session with `share` the most it may hold on this
+   * replica (maxSessionsPerUser, over all its clients). At its share, its least recently
+   * used session without an open stream is forgotten to make room (as a stdio server's
+   * session table does: clients rarely end their sessions); false when every one is in use.
+   */
+  makeRoomFor(subject: string, share: number): boolean {
+    let held = 0;
+    let quietest: [string, Owner] | undefined;
+    for (const entry of this.#owners) {
+      const owner = entry[1];
+      if (owner.subject !== subject) continue;
+      held += 1;
+      if (owner.streams === 0 && (!quietest || owner.lastActivity < quietest[1].lastActivity)) quietest = entry;
+    }
+    if (held < share) return true;
+    if (!quietest) return false;
+    this.forget(quietest[0]);
+    return true;
+  }
+
   /** Where an HTTP+SSE session's messages go upstream (known once `owns` said yes). */
   messagesPathOf(id: string): string | undefined {
     return this.#owners.get(id)?.messagesPath;
