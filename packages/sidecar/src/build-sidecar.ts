@@ -11,6 +11,9 @@ import { identityEnvironment } from './forwarded-identity.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { bindRequest, recordResponse, requestIdGenerator } from './request-logging.ts';
 import { SidecarMetrics } from './sidecar-metrics.ts';
+import { clientErrorHandler, guardConnections } from './connection-guard.ts';
+import { connectionLimits, serverTimeouts } from './connection-limits.ts';
+import type { ConnectionLimits } from './connection-limits.ts';
 import type { MetricsSnapshot } from './sidecar-metrics.ts';
 import { auditToolCall, sessionAuditLogger } from './tool-audit.ts';
 import { rootErrorHandler } from './root-error-handler.ts';
@@ -33,6 +36,8 @@ export interface SidecarOptions {
    * Default: from the config's placement (fleet.hosts) and ports (port + r × 1000).
    */
   replicaOriginTemplate?: string;
+  /** Timeouts and connection caps (connection-limits.ts); tests shorten them. Default CONNECTION_LIMITS, the total from the descriptor limit. */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** How long a draining replica keeps answering before it may close: Caddy checks /health every second. */
@@ -68,7 +73,11 @@ interface McpBackend {
 export async function buildSidecar(options: SidecarOptions): Promise<FastifyInstance> {
   const { config, server } = options;
   rejectUnsupported(server);
+  const limits = connectionLimits(options.connectionLimits);
+  const metrics = new SidecarMetrics(server.name);
   const app = Fastify({
+    ...serverTimeouts(limits),
+    clientErrorHandler: clientErrorHandler(metrics),
     logger: options.logger ?? { level: config.logLevel },
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: deferredRequestLoggers,
@@ -80,7 +89,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
   // Every line of this process names its server; request lines add reqId, and MCP ones session and user.
   (app.log as PinoLogger).setBindings?.({ server: server.name });
   app.setErrorHandler(rootErrorHandler);
-  const metrics = new SidecarMetrics(server.name);
+  const connections = guardConnections(app, limits, { metrics, trustedProxies: config.trustedProxies });
   app.addHook('onResponse', recordResponse(metrics));
 
   const storage = await openStorage(config, server, { log: app.log });
@@ -124,7 +133,7 @@ export async function buildSidecar(options: SidecarOptions): Promise<FastifyInst
     if (closeNoticeMs > 0) await new Promise((resolve) => setTimeout(resolve, closeNoticeMs));
     return drained;
   });
-  await app.register(metricsRoute, { metrics, snapshot: () => backend.snapshot(), public: config.metrics.public, trustedProxies: config.trustedProxies });
+  await app.register(metricsRoute, { metrics, snapshot: async () => ({ ...await backend.snapshot(), connections: connections.open }), public: config.metrics.public, trustedProxies: config.trustedProxies });
   return app;
 }
 

@@ -18,6 +18,12 @@ export interface IdleHeapReducerOptions {
   growthBytes?: number;
   /** Told of every reduction (the sidecar logs it at debug level). */
   onReduced?: (figures: { beforeBytes: number; afterBytes: number; ms: number }) => void;
+  /**
+   * Told when a check failed and was skipped. Reading RSS opens /proc/self/stat: with the
+   * descriptors exhausted (EMFILE) it throws, and a periodic check must not take the
+   * process down with it (issue 17: it did, and pm2 restarted the sidecar).
+   */
+  onFailure?: (error: unknown) => void;
   /** Tests give their own RSS and event-loop readings; the defaults are the process's. */
   rss?: () => number;
   utilization?: UtilizationReader;
@@ -47,6 +53,7 @@ export class IdleHeapReducer {
   readonly #gc: ExposedGc;
   readonly #options: typeof DEFAULTS;
   readonly #onReduced: IdleHeapReducerOptions['onReduced'];
+  readonly #onFailure: IdleHeapReducerOptions['onFailure'];
   readonly #rss: () => number;
   readonly #utilization: UtilizationReader;
   #lastReading: EventLoopUtilization;
@@ -65,6 +72,7 @@ export class IdleHeapReducer {
       growthBytes: options.growthBytes ?? DEFAULTS.growthBytes,
     };
     this.#onReduced = options.onReduced;
+    this.#onFailure = options.onFailure;
     this.#rss = options.rss ?? process.memoryUsage.rss;
     this.#utilization = options.utilization ?? ((current, previous) => performance.eventLoopUtilization(current, previous));
     this.#lastReading = this.#utilization();
@@ -76,8 +84,32 @@ export class IdleHeapReducer {
     return this;
   }
 
-  /** One look at the period since the last: collects when the sidecar has been idle long enough and RSS has grown enough. Returns whether it collected. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * One look at the period since the last: collects when the sidecar has been idle long
+   * enough and RSS has grown enough. Returns whether it collected; a look that failed
+   * (EMFILE, or anything else) is told to onFailure and counts as not collected.
+   */
   check(): boolean {
+    try {
+      return this.#look();
+    } catch (error) {
+      // The quiet period is counted again from the next look: after a failure it is not known.
+      this.#quietForMs = 0;
+      try {
+        this.#onFailure?.(error);
+      } catch {
+        // Whoever is told cannot be allowed to throw from a timer either.
+      }
+      return false;
+    }
+  }
+
+  #look(): boolean {
     const reading = this.#utilization();
     const period = this.#utilization(reading, this.#lastReading);
     this.#lastReading = reading;

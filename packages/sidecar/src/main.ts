@@ -54,9 +54,16 @@ async function main(): Promise<void> {
   // pm2 and the Kubernetes pods start sidecars with --expose-gc (sidecarNodeArgs) for this alone.
   const gc = (globalThis as { gc?: ExposedGc }).gc;
   if (gc) {
+    let warnedAt = -Infinity;
     new IdleHeapReducer({
       gc,
       onReduced: ({ beforeBytes, afterBytes, ms }) => app.log.debug({ rssBeforeMiB: mib(beforeBytes), rssAfterMiB: mib(afterBytes), ms: Math.round(ms) }, 'memory handed back after a busy period'),
+      // Out of descriptors (EMFILE) it fails every second: one line a minute is enough.
+      onFailure: (error) => {
+        if (Date.now() - warnedAt < 60_000) return;
+        warnedAt = Date.now();
+        app.log.warn({ err: error }, 'the idle memory check failed and was skipped (out of file descriptors?)');
+      },
     }).start();
   }
 }

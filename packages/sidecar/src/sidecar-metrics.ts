@@ -19,7 +19,14 @@ export interface MetricsSnapshot {
   upstreamUp?: number;
   /** stdio servers: child requests for input that no single stateless client request could own (answered with an error). */
   unattributedInput?: number;
+  /** Client connections open now (connection-guard.ts). */
+  connections?: number;
 }
+
+/** Why a connection was closed at accept: its address held its share, or the sidecar all it may. */
+export type ConnectionRefusal = 'per_address' | 'total';
+/** Why a request was cut before it was in: its body stalled, or its headers or whole request took too long. */
+export type RequestCut = 'idle_body' | 'timeout';
 
 /**
  * One sidecar's counters. The request path only bumps numbers in nested
@@ -34,6 +41,8 @@ export class SidecarMetrics {
   readonly #authFailures = new Map<string, number>();
   readonly #eras = new Map<string, number>();
   readonly #securityEvents = new Map<string, number>();
+  readonly #connectionsRefused = new Map<ConnectionRefusal, number>();
+  readonly #requestsCut = new Map<RequestCut, number>();
 
   constructor(server: string) {
     this.#server = server;
@@ -65,6 +74,14 @@ export class SidecarMetrics {
     this.#securityEvents.set(event, (this.#securityEvents.get(event) ?? 0) + 1);
   }
 
+  countConnectionRefused(reason: ConnectionRefusal): void {
+    this.#connectionsRefused.set(reason, (this.#connectionsRefused.get(reason) ?? 0) + 1);
+  }
+
+  countRequestCut(reason: RequestCut): void {
+    this.#requestsCut.set(reason, (this.#requestsCut.get(reason) ?? 0) + 1);
+  }
+
   render(snapshot: MetricsSnapshot): string {
     const server = this.#server;
     const out = new ExpositionWriter();
@@ -86,6 +103,13 @@ export class SidecarMetrics {
     }
     out.family('mcp_fleet_security_events_total', 'counter', 'Security events (sign-in success and failure, lockout, bearer refusal, ...), by kind; each also has a log line.');
     for (const [event, count] of this.#securityEvents) out.sample('mcp_fleet_security_events_total', { server, event }, count);
+    if (snapshot.connections !== undefined) {
+      out.family('mcp_connections', 'gauge', 'Client connections open now.').sample('mcp_connections', { server }, snapshot.connections);
+    }
+    out.family('mcp_connections_refused_total', 'counter', 'Connections closed at accept: the client address held its share (per_address), or the sidecar as many as its descriptors allow (total).');
+    for (const [reason, count] of this.#connectionsRefused) out.sample('mcp_connections_refused_total', { server, reason }, count);
+    out.family('mcp_requests_cut_total', 'counter', 'Requests cut before they were in: a body that stalled (idle_body), headers or a whole request over its time (timeout).');
+    for (const [reason, count] of this.#requestsCut) out.sample('mcp_requests_cut_total', { server, reason }, count);
     out.family('mcp_sessions', 'gauge', 'Open MCP sessions.').sample('mcp_sessions', { server }, snapshot.sessions);
     if (snapshot.children !== undefined) {
       out.family('mcp_children', 'gauge', 'Running MCP server child processes, warm spares included.').sample('mcp_children', { server }, snapshot.children);

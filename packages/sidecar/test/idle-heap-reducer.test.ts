@@ -117,3 +117,44 @@ test('V8 takes the collection as the reducer asks for it, and the heap shrinks',
   assert.ok(result.heapAfter < result.heapBefore, `heap ${result.heapBefore} → ${result.heapAfter}`);
   assert.ok(result.reduced.beforeBytes > 0 && result.reduced.afterBytes > 0);
 });
+
+test('out of descriptors (EMFILE reading RSS from /proc): the check is skipped and told, never thrown', () => {
+  const failures: unknown[] = [];
+  let failing = true;
+  const reducer = new IdleHeapReducer({
+    gc: () => {},
+    quietMs: 0,
+    rss: () => {
+      if (failing) throw Object.assign(new Error('EMFILE: too many open files, uv_resident_set_memory'), { code: 'EMFILE', syscall: 'uv_resident_set_memory' });
+      return 80 * MiB;
+    },
+    utilization: (current, previous) => (current && previous ? { idle: 1000, active: 0, utilization: 0 } : { idle: 0, active: 0, utilization: 0 }),
+    onFailure: (error) => failures.push(error),
+  });
+  assert.equal(reducer.check(), false);
+  assert.equal(reducer.check(), false);
+  assert.equal(failures.length, 2);
+  assert.equal((failures[0] as NodeJS.ErrnoException).code, 'EMFILE');
+  failing = false;
+  assert.equal(reducer.check(), true, 'descriptors back: the next idle check collects');
+});
+
+test('the timer of start() survives a failing check, whatever the error', async () => {
+  const failures: unknown[] = [];
+  let readings = 0;
+  const reducer = new IdleHeapReducer({
+    gc: () => {},
+    checkEveryMs: 5,
+    quietMs: 0,
+    rss: () => { throw Object.assign(new Error('ENFILE: file table overflow'), { code: 'ENFILE' }); },
+    utilization: () => {
+      if (readings++ > 0) throw new TypeError('a reading that breaks');
+      return { idle: 0, active: 0, utilization: 0 };
+    },
+    onFailure: (error) => failures.push(error),
+  });
+  reducer.start();
+  for (let waited = 0; failures.length < 2 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  reducer.stop();
+  assert.ok(failures.length >= 2, `${failures.length} failures told`);
+});
