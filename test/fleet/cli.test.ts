@@ -1,7 +1,7 @@
 // The mcp-fleet commands that need no running fleet, and every bad input.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -131,5 +131,56 @@ describe('commands that print', () => {
     assert.doesNotMatch(result.stdout + result.stderr, /correct horse/);
     const { env } = configFile({ fleet: { auth: { providers: { password: { users: { alice: { passwordHash: hash } } } } } }, mcpServers: { a: { command: 'node' } } });
     assert.equal((await runFleetCli(['validate'], env)).code, 0);
+  });
+});
+
+describe('a config file holding secrets, readable by others', () => {
+  test('validate and up warn, naming the file, its mode and the fix; they do not fail', async () => {
+    const { file, env } = configFile({
+      fleet: { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('x') } } } } } },
+      mcpServers: { a: { command: 'node' } },
+    });
+    chmodSync(file, 0o644);
+    const validated = await runFleetCli(['validate'], env);
+    assert.equal(validated.code, 0, validated.stderr);
+    const warning = `warning: ${file}: mode 0644: its group and every user can read the secrets it holds (fleet.auth.providers.password.users.alice.passwordHash); make it private: chmod 600 ${file} (FLEET_WARN_CONFIG_FILE_MODE)`;
+    assert.ok(validated.stderr.includes(warning), validated.stderr);
+    const json = JSON.parse((await runFleetCli(['validate', '--json'], env)).stdout) as { warnings: Array<{ code: string; path: string }> };
+    assert.deepEqual(json.warnings.map((entry) => [entry.code, entry.path]), [['FLEET_WARN_CONFIG_FILE_MODE', file]]);
+    // up warns before it starts anything: a host that is not in the config stops it right after.
+    const upped = await runFleetCli(['up', '--host', 'nowhere'], env);
+    assert.equal(upped.code, 1);
+    assert.ok(upped.stderr.includes(warning), upped.stderr);
+    assert.match(upped.stderr, /no host named "nowhere"/);
+  });
+
+  test('an IdP client secret written in the file is one too; mode 0640 names only the group', async () => {
+    const { file, env } = configFile({
+      fleet: { domain: 'mcp.example.com', auth: { providers: { github: { clientId: 'gh', clientSecret: 'secret-value' } }, allow: { anyone: true } } },
+      mcpServers: { a: { command: 'node' } },
+    });
+    chmodSync(file, 0o640);
+    const result = await runFleetCli(['validate'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /mode 0640: its group can read the secrets it holds \(fleet\.auth\.providers\.github\.clientSecret\); make it private: chmod 600 /);
+    assert.doesNotMatch(result.stderr, /secret-value/);
+  });
+
+  test('no warning for a private file, nor for secrets left in the environment (${VAR})', async () => {
+    const hashed = configFile({
+      fleet: { auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('x') } } } } } },
+      mcpServers: { a: { command: 'node' } },
+    });
+    chmodSync(hashed.file, 0o600);
+    const referenced = configFile({
+      fleet: { domain: 'mcp.example.com', auth: { providers: { github: { clientId: 'gh', clientSecret: '${GITHUB_SECRET}' } }, allow: { anyone: true } } },
+      mcpServers: { a: { command: 'node' } },
+    });
+    chmodSync(referenced.file, 0o644);
+    for (const { env } of [hashed, { env: { ...referenced.env, GITHUB_SECRET: 'from-the-environment' } }]) {
+      const result = await runFleetCli(['validate'], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /FLEET_WARN_CONFIG_FILE_MODE/);
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,4 +33,7 @@ test('pm2 start ecosystem.config.js runs one mcp-NAME app per server, as up woul
   assert.equal(listed[0].pm2_env.MCP_FLEET_FINGERPRINT, expected.env.MCP_FLEET_FINGERPRINT);
   assert.equal(listed[0].pm2_env.kill_timeout, expected.kill_timeout);
   await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => undefined), { timeoutMs: 15_000, what: 'the sidecar to answer' });
+  // The log holds subjects, client ids and addresses: private, though this pm2 is the operator's own.
+  assert.equal(statSync(join(dir, 'state', 'logs')).mode & 0o777, 0o700);
+  assert.equal(statSync(expected.out_file).mode & 0o777, 0o600);
 });

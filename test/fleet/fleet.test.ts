@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@mcp-fleet/auth';
@@ -55,6 +55,19 @@ describe('a fleet of three under pm2', () => {
       assert.equal(rows[name].state, 'online', name);
       assert.equal(rows[name].health, 'ok', name);
       assert.ok(rows[name].pid, name);
+    }
+  });
+
+  test('what up leaves on disk is for the fleet\'s user alone: logs/ 0700 and its files 0600, PM2_HOME 0700, pm2.log and its sockets without group or other bits', () => {
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8).padStart(4, '0');
+    const logs = join(raw.fleet.stateDir, 'logs');
+    assert.equal(mode(logs), '0700');
+    const logFiles = readdirSync(logs);
+    assert.deepEqual(logFiles.sort(), ['alpha.log', 'beta.log', 'gamma.log']);
+    for (const file of logFiles) assert.equal(mode(join(logs, file)), '0600', file);
+    assert.equal(mode(env.PM2_HOME), '0700');
+    for (const file of ['pm2.log', 'rpc.sock', 'pub.sock']) {
+      assert.equal(statSync(join(env.PM2_HOME, file)).mode & 0o077, 0, `${file} is ${mode(join(env.PM2_HOME, file))}`);
     }
   });
 

@@ -3,3 +3,4 @@ export { fleetApps, sidecarApp, appName, fingerprint, SIDECAR_MAIN } from './fle
 export type { Pm2App } from './fleet-apps.ts';
 export { requireFleetConfig, configFileFrom } from './fleet-config.ts';
 export { FleetError, errors } from './errors.ts';
+export { prepareAppLogs } from './private-files.ts';

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FleetError, errors } from './errors.ts';
 import { configFileFrom, requireFleetConfig } from './fleet-config.ts';
+import { configFileModeWarning } from './config-file-mode.ts';
 import type { ReconcileResult } from './reconcile.ts';
 
 // Commands are imported when run: `validate` need not load pm2, oidc-provider and the rest.
@@ -34,6 +35,10 @@ const EXAMPLE_CONFIG = resolve(fileURLToPath(new URL('../../../fleet.example.jso
 
 function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function warn(warning: { path: string; message: string; code: string }): void {
+  process.stderr.write(`warning: ${warning.path}: ${warning.message} (${warning.code})\n`);
 }
 
 function printReconcile(result: ReconcileResult): void {
@@ -73,13 +78,17 @@ async function run(argv: string[]): Promise<void> {
       const { validate } = await import('./commands/validate.ts');
       const result = validate(file());
       if (values.json) return print(JSON.stringify(result));
-      for (const warning of result.warnings) process.stderr.write(`warning: ${warning.path}: ${warning.message} (${warning.code})\n`);
+      for (const warning of result.warnings) warn(warning);
       return print(`${result.file} is valid: ${result.servers.length} servers (${result.servers.join(', ')})`);
     }
     case 'up': {
       const { up, upForeground } = await import('./commands/up.ts');
-      if (!values.foreground) return printReconcile(await up(config(), values.host));
-      return upForeground(config(), {
+      const fleet = config();
+      // A warning, not a refusal: the fleet runs, and the operator learns what to fix.
+      const modeWarning = configFileModeWarning(fleet.configFile);
+      if (modeWarning) warn(modeWarning);
+      if (!values.foreground) return printReconcile(await up(fleet, values.host));
+      return upForeground(fleet, {
         onStarted: printReconcile,
         onLog: (app, line) => print(`${app} | ${line}`),
       });

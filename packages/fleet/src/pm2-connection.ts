@@ -4,6 +4,7 @@ import pm2 from 'pm2';
 import type { FleetConfig } from '@mcp-fleet/config';
 import { errors } from './errors.ts';
 import type { Pm2App } from './fleet-apps.ts';
+import { makePm2HomePrivate, prepareAppLogs } from './private-files.ts';
 
 export interface Pm2Process {
   name: string;
@@ -55,6 +56,8 @@ export class Pm2Connection {
     const api = new Pm2Custom({ pm2_home: home, daemon_mode: !options.inProcess, independent: false });
     const connection = new Pm2Connection(home, api);
     await connection.#call('connect to its daemon', (done: Callback<unknown>) => api.connect(done));
+    // The daemon has made its log and sockets by now (pm2 chmods the sockets to 0775 as it binds them).
+    makePm2HomePrivate(home);
     return connection;
   }
 
@@ -75,7 +78,7 @@ export class Pm2Connection {
   }
 
   async start(app: Pm2App): Promise<void> {
-    mkdirSync(join(app.out_file, '..'), { recursive: true });
+    prepareAppLogs([app]);
     await this.#call(`start ${app.name}`, (done: Callback<unknown>) => this.#api.start(app as unknown as pm2.StartOptions, done));
   }
 

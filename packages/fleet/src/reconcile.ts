@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FleetConfig } from '@mcp-fleet/config';
 import { APP_PREFIX, askApp, appName, replicaLabel, sidecarApp } from './fleet-apps.ts';
 import type { Pm2Connection } from './pm2-connection.ts';
@@ -6,6 +7,7 @@ import type { PlacedReplica } from './replica-placement.ts';
 import { askPortFor, askUrlFor } from './caddy/ask-server.ts';
 import { portTaken, waitAnswering, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
+import { makeLogDirPrivate } from './private-files.ts';
 
 export interface ReconcileResult {
   started: string[];
@@ -32,6 +34,8 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
   // This pm2 runs the replicas placed on `host` (fleet.hosts), or on no host at all.
   const replicas = placedReplicas(config, host);
   const wantedNames = new Set([...replicas.map(({ server, replica }) => appName(server, replica)), ...(ask ? [ask.name] : [])]);
+  // Logs written before the fleet made them private (0644 under the usual umask) are made so, unchanged apps' too.
+  makeLogDirPrivate(join(config.stateDir, 'logs'));
 
   for (const [name] of running) {
     if (wantedNames.has(name)) continue;
