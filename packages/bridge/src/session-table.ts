@@ -94,7 +94,8 @@ export class SessionTable {
       requestTimeoutMs: this.#requestTimeoutMs,
     });
     this.#sessions.set(session.id, session);
-    this.#perSubject.set(subject, owned + 1);
+    // Read again: making room above ended one of the subject's sessions.
+    this.#perSubject.set(subject, (this.#perSubject.get(subject) ?? 0) + 1);
     session.onend = () => {
       this.#sessions.delete(session.id);
       const left = (this.#perSubject.get(subject) ?? 1) - 1;

@@ -50,6 +50,12 @@ describe('maxSessionsPerUser', () => {
     assert.equal(gone.status, 404, 'the oldest was ended');
     const newest = await post(bridge.url, { jsonrpc: '2.0', id: 6, method: 'ping' }, { ...as('trent'), 'mcp-session-id': sessions[3], 'mcp-protocol-version': '2025-11-25' });
     assert.ok((await readJsonRpc(newest)).result);
+    // The count is still exact after the replacements: with both live sessions in use and one of them
+    // ended, a new one is served (a count left at 4 would find no quiet session and refuse it).
+    const releases = [await holdStream(bridge, sessions[2], as('trent')), await holdStream(bridge, sessions[3], as('trent'))];
+    await fetch(bridge.url, { method: 'DELETE', headers: { ...as('trent'), 'mcp-session-id': sessions[2], 'mcp-protocol-version': '2025-11-25' } });
+    sessions.push(await openSession(bridge.url, '2025-11-25', as('trent')));
+    for (const release of releases) release();
     for (const sessionId of sessions) await fetch(bridge.url, { method: 'DELETE', headers: { ...as('trent'), 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } });
   });
 
