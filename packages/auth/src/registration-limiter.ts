@@ -7,9 +7,11 @@ export const REGISTRATIONS_PER_ADDRESS: FailureWindow = { max: 30, windowMs: 10 
 /**
  * Dynamic registrations per server from all addresses together. With clients that never
  * complete a grant expiring after UNUSED_CLIENT_TTL_SECONDS (client-expiry.ts), the table
- * holds at most max × 24 such clients however many addresses a flood comes from.
+ * holds at most max × 24 such clients (~24 MB) however many addresses a flood comes from.
+ * High enough that a team connecting at once (clients register once or twice each) never
+ * meets it, and that a flood must come from many addresses (30 / 10 min each) to.
  */
-export const REGISTRATIONS_PER_SERVER: FailureWindow = { max: 200, windowMs: 60 * 60_000 };
+export const REGISTRATIONS_PER_SERVER: FailureWindow = { max: 1_000, windowMs: 60 * 60_000 };
 
 export type RegistrationLimits = { readonly perAddress?: FailureWindow; readonly perServer?: FailureWindow };
 
