@@ -45,7 +45,7 @@ const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 /** Runs attacker.ts on `host` and resolves with the JSON it prints last. */
 function attack(host: NetworkHost, args: string[], timeoutMs = 120_000): Promise<any> {
   return new Promise((resolve, reject) => {
-    const child = spawn(host.commandPrefix[0], [...host.commandPrefix.slice(1), 'sh', '-c', 'ulimit -n 20000; exec "$@"', 'sh', process.execPath, ATTACKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(host.commandPrefix[0], [...host.commandPrefix.slice(1), 'sh', '-c', 'ulimit -n 20000 2>/dev/null || true; exec "$@"', 'sh', process.execPath, ATTACKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
