@@ -289,6 +289,13 @@ run env -C "$staging" PATH="$node_path" npm ci --omit=dev --no-audit --no-fund
 if ((!dry_run)) && [[ ! -f $staging/packages/fleet/src/main.ts ]]; then
   die "$staging has no packages/fleet/src/main.ts: is this an mcp-fleet release?"
 fi
+# The sidecars' plain-JS build, made now with the Node the service runs: under the unit
+# (ProtectSystem=strict, a root-owned /opt) `up` cannot write it, and every sidecar would
+# fall back to its TypeScript sources (~28 MiB more each, warning MCP_FLEET_NO_PLAIN_JS).
+# Its directory is named by a hash of the sources and the Node version, not by the path, so
+# it survives the move into $APP_DIR; after a Node upgrade, run this script again.
+run env -C "$staging" PATH="$node_path" node --input-type=module \
+  -e "import { buildPlainJs } from './packages/fleet/src/plain-js-build.ts'; buildPlainJs('sidecar', process.cwd());"
 # The old tree is kept until the service restarted on the new one (step 8).
 if ((dry_run)); then
   printf '    would run: rm -rf %s; mv %s %s (if %s exists)\n' "$previous" "$APP_DIR" "$previous" "$APP_DIR"

@@ -4,16 +4,29 @@
 import { IMAGE_SIDECAR_ENTRY, sidecarNodeArgs } from '../sidecar-runtime.ts';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import {
-  CONFIG_DIR, CONFIG_FILE, IMAGE, LOCKED_DOWN_CONTAINER, componentLabels, configChecksum, configMapName, nonRootPod, replicaHost, serverLabels,
+  CONFIG_DIR, CONFIG_FILE, DATA_DIR, EDGE, IMAGE, LOCKED_DOWN_CONTAINER, componentSelector, configChecksum, configMapName, nonRootPod, replicaHost,
+  serverLabels, serverSelector, spreadOverNodes,
 } from './cluster-layout.ts';
 import type { K8sOptions } from './cluster-layout.ts';
 import { podConfig } from './pod-config.ts';
 import type { RawConfig } from './pod-config.ts';
+import type { RedisPlacement } from './redis-placement.ts';
 import { referencedVariables } from '@mcp-fleet/config';
 import { secretEnv } from './secret-references.ts';
 
-/** Room above the server's killTimeout for the sidecar to end its sessions before the kubelet kills it. */
+/**
+ * Room above the sidecar's own worst case for a stop: it drains (up to killTimeout), then
+ * gives its children killTimeout before SIGKILL, so about 2 × killTimeout + 2 s (pm2 allows 2K + 5).
+ */
 const SHUTDOWN_MARGIN_S = 10;
+/** npx's cache and the pod's logs (HOME), and /tmp: bounded, so a runaway server evicts its own pod, not the node's others. */
+const HOME_LIMIT = '2Gi';
+const TMP_LIMIT = '512Mi';
+
+/** Seconds the kubelet waits after SIGTERM: the sidecar's whole shutdown (see SHUTDOWN_MARGIN_S). */
+export function terminationGraceSeconds(server: ServerConfig): number {
+  return 2 * Math.ceil(server.killTimeoutMs / 1000) + SHUTDOWN_MARGIN_S;
+}
 
 const UNIT_MI = { K: 1 / 1024, M: 1, G: 1024 } as const;
 /** What a sidecar pod asks the scheduler for, unless its limit is lower. */
@@ -38,10 +51,12 @@ export function sidecarArgs(server: ServerConfig, namespace: string): string[] {
   return ['/bin/sh', '-c', command];
 }
 
-export function serverObjects(config: FleetConfig, raw: RawConfig, server: ServerConfig, options: K8sOptions): object[] {
-  const metadata = (name: string) => ({ name, namespace: options.namespace, labels: serverLabels(server) });
-  const selector = { matchLabels: serverLabels(server) };
-  const podJson = podConfig(config, raw, server, options);
+export function serverObjects(config: FleetConfig, raw: RawConfig, server: ServerConfig, redis: RedisPlacement, options: K8sOptions): object[] {
+  const labels = serverLabels(server, options);
+  const metadata = (name: string) => ({ name, namespace: options.namespace, labels });
+  const selector = { matchLabels: serverSelector(server) };
+  const podJson = podConfig(config, raw, server, redis, options);
+  const volumeSize = options.serverVolumes?.[server.name];
   const configMap = {
     apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(configMapName(server)),
     data: { 'fleet.json': `${JSON.stringify(podJson, null, 2)}\n` },
@@ -51,7 +66,10 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
     spec: {
       // Headless: each pod gets NAME-N.NAME.NS.svc, which Caddy dials to reach the replica of a session.
       clusterIP: 'None',
-      selector: serverLabels(server),
+      // The names stay while a pod is not ready: a readiness flap must not make a session's
+      // replica unresolvable (Caddy health-checks every replica itself, every second).
+      publishNotReadyAddresses: true,
+      selector: serverSelector(server),
       ports: [{ name: 'http', port: server.port, targetPort: 'http' }],
     },
   };
@@ -83,6 +101,7 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       { name: 'home', mountPath: IMAGE.home },
       { name: 'tmp', mountPath: '/tmp' },
+      ...(volumeSize === undefined ? [] : [{ name: 'data', mountPath: DATA_DIR }]),
     ],
   };
   const statefulSet = {
@@ -95,20 +114,27 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
       updateStrategy: { type: 'RollingUpdate' },
       selector,
       template: {
-        metadata: { labels: serverLabels(server), annotations: configChecksum(configMap.data) },
+        metadata: { labels, annotations: configChecksum(configMap.data) },
         spec: {
           automountServiceAccountToken: false,
-          terminationGracePeriodSeconds: Math.ceil(server.killTimeoutMs / 1000) + SHUTDOWN_MARGIN_S,
+          terminationGracePeriodSeconds: terminationGraceSeconds(server),
           securityContext: nonRootPod(IMAGE.uid),
+          // Replicas on distinct nodes: one node's loss or drain takes one replica.
+          ...spreadOverNodes(server.replicas, serverSelector(server)),
           containers: [container],
           volumes: [
             { name: 'config', configMap: { name: configMapName(server) } },
             // Keys and grants are in Redis; HOME keeps only npx's cache and the pod's logs.
-            { name: 'home', emptyDir: {} },
-            { name: 'tmp', emptyDir: {} },
+            { name: 'home', emptyDir: { sizeLimit: HOME_LIMIT } },
+            { name: 'tmp', emptyDir: { sizeLimit: TMP_LIMIT } },
           ],
         },
       },
+      // One volume per replica, kept across rollouts and reschedules (and after the StatefulSet is
+      // deleted: its claims are removed by hand). Immutable once the StatefulSet exists.
+      ...(volumeSize === undefined ? {} : {
+        volumeClaimTemplates: [{ metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: volumeSize } } } }],
+      }),
     },
   };
   const disruptionBudget = {
@@ -121,8 +147,12 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
     spec: {
       podSelector: selector,
       policyTypes: ['Ingress'],
-      // Only the edge reaches a sidecar: what it believes of X-Forwarded-* comes from Caddy alone.
-      ingress: [{ from: [{ podSelector: { matchLabels: componentLabels('edge') } }], ports: [{ protocol: 'TCP', port: server.port }] }],
+      // The edge, whose X-Forwarded-* the sidecar believes, and the server's own replicas,
+      // which hand a retry over to the replica holding its state (--peer-origin).
+      ingress: [{
+        from: [{ podSelector: { matchLabels: componentSelector('edge', EDGE.name) } }, { podSelector: selector }],
+        ports: [{ protocol: 'TCP', port: server.port }],
+      }],
     },
   };
   return [configMap, service, statefulSet, disruptionBudget, networkPolicy];

@@ -13,57 +13,12 @@ import { caddyAdapt } from '../caddy/caddy-cli.ts';
 import { k8s } from '../../src/commands/k8s.ts';
 import { FleetError } from '../../src/errors.ts';
 import { validateObject } from './k8s-models.ts';
-import { startRedisServer } from '../../../auth/test/storage/redis-server-process.ts';
+import { FLEET, SECRETS, configFile, envNames, find, manifestsFor, podSpec, selects } from './k8s-fixture.ts';
+import type { K8sObject } from './k8s-fixture.ts';
+import { startManifestRedis } from './manifest-redis.ts';
 import { freePort } from '../../../../test/support/free-port.ts';
 
 const run = promisify(execFile);
-
-// Values a leak would show: none of them may appear anywhere in the manifests.
-const SECRETS = {
-  GOOGLE_CLIENT_ID: 'google-id-6f1c', GOOGLE_CLIENT_SECRET: 'google-secret-93ab', CONTEXT7_API_KEY: 'ctx7-key-51d0',
-  NOTION_TOKEN: 'notion-token-e2c7', MCP_FLEET_REDIS_PASSWORD: 'redis-pass-0a9f',
-};
-
-const FLEET = {
-  fleet: {
-    domain: 'mcp.example.com',
-    auth: {
-      providers: { google: { clientId: '${GOOGLE_CLIENT_ID}', clientSecret: '${GOOGLE_CLIENT_SECRET}' } },
-      allow: { domains: ['example.com'] },
-    },
-    storage: { kind: 'redis', url: 'redis://127.0.0.1:6379' },
-  },
-  mcpServers: {
-    context7: { command: 'npx', args: ['-y', '@upstash/context7-mcp'], env: { CONTEXT7_API_KEY: '${CONTEXT7_API_KEY}' }, replicas: 3 },
-    memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], isolation: 'shared', maxMemory: '1G' },
-    notion: { url: 'http://notion.internal:9090/mcp', headers: { Authorization: 'Bearer ${NOTION_TOKEN:-}' } },
-    old: { command: 'npx', args: ['old-server'], disabled: true },
-  },
-};
-
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: Record<string, string> };
-
-function configFile(raw: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-k8s-'));
-  const file = join(dir, 'fleet.json');
-  writeFileSync(file, JSON.stringify(raw, null, 2));
-  return file;
-}
-
-function manifestsFor(raw: unknown, options: Parameters<typeof k8s>[1] = {}): { text: string; objects: K8sObject[] } {
-  const text = k8s(configFile(raw), options, SECRETS);
-  // Kubernetes reads YAML 1.1 (where an unquoted yes is a boolean): parse it the same way.
-  const objects = parseAllDocuments(text, { version: '1.1' }).map((document) => document.toJS() as K8sObject).filter(Boolean);
-  return { text, objects };
-}
-
-const find = (objects: K8sObject[], kind: string, name: string) => {
-  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
-  assert.ok(found, `${kind} ${name} is emitted`);
-  return found;
-};
-const podSpec = (object: K8sObject) => object.spec.template.spec;
-const envNames = (object: K8sObject) => podSpec(object).containers[0].env.map((entry: { name: string }) => entry.name).sort();
 
 describe('mcp-fleet k8s', () => {
   test('every object is valid against the Kubernetes API schemas, in one namespace', () => {
@@ -89,12 +44,13 @@ describe('mcp-fleet k8s', () => {
     const { text, objects } = manifestsFor(FLEET);
     for (const [name, value] of Object.entries(SECRETS)) assert.ok(!text.includes(value), `the value of ${name} leaked`);
     assert.match(text, /create secret generic mcp-fleet-secrets/);
-    const fleetLevel = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'MCP_FLEET_REDIS_PASSWORD'];
-    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'context7')), ['CONTEXT7_API_KEY', ...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG'].sort());
+    const fleetLevel = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'];
+    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'context7')), ['CONTEXT7_API_KEY', ...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG', 'MCP_FLEET_REDIS_PASSWORD_CONTEXT7'].sort());
     const redis = podSpec(find(objects, 'StatefulSet', 'redis')).containers[0];
     assert.deepEqual(redis.args.slice(-2), ['--requirepass', '$(MCP_FLEET_REDIS_PASSWORD)'], 'Redis demands the password from the Secret');
     assert.match(text, /--from-literal=MCP_FLEET_REDIS_PASSWORD="\$\(openssl rand -hex 24\)"/);
-    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'memory')), [...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG'].sort());
+    assert.match(text, /--from-literal=MCP_FLEET_REDIS_PASSWORD_MEMORY="\$\(openssl rand -hex 24\)"/);
+    assert.deepEqual(envNames(find(objects, 'StatefulSet', 'memory')), [...fleetLevel, 'HOME', 'MCP_FLEET_CONFIG', 'MCP_FLEET_REDIS_PASSWORD_MEMORY'].sort());
     const notionEnv = podSpec(find(objects, 'StatefulSet', 'notion')).containers[0].env;
     assert.deepEqual(notionEnv.find((entry: { name: string }) => entry.name === 'NOTION_TOKEN').valueFrom.secretKeyRef, { name: 'mcp-fleet-secrets', key: 'NOTION_TOKEN', optional: true });
     const memoryConfig = find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '';
@@ -108,7 +64,8 @@ describe('mcp-fleet k8s', () => {
     assert.equal(set.spec.serviceName, 'context7');
     const service = find(objects, 'Service', 'context7');
     assert.equal(service.spec.clusterIP, 'None');
-    assert.deepEqual(service.spec.selector, set.spec.template.metadata.labels);
+    assert.ok(selects(service.spec.selector, set.spec.template.metadata.labels), 'the Service selects the StatefulSet\'s pods');
+    assert.deepEqual(set.spec.selector.matchLabels, service.spec.selector);
     const [container] = podSpec(set).containers;
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(container[probe].httpGet, { path: '/health', port: 'http' }, probe);
     assert.equal(container.ports[0].containerPort, 8001);
@@ -135,8 +92,8 @@ describe('mcp-fleet k8s', () => {
     assert.equal(server.name, 'notion');
     assert.equal(server.port, 8003, 'the port the whole fleet gave it');
     assert.equal(server.host, '0.0.0.0');
-    assert.deepEqual(parsed.config?.storage, { kind: 'redis', url: 'redis://redis.tools.svc.cluster.local:6379', password: 'redis-pass-0a9f', keyPrefix: 'mcp-fleet:' });
-    assert.equal(JSON.parse(text).fleet.storage.password, '${MCP_FLEET_REDIS_PASSWORD}', 'the pod reads the password from the Secret');
+    assert.deepEqual(parsed.config?.storage, { kind: 'redis', url: 'redis://mcp-fleet-notion:redis-notion-c4f2@redis.tools.svc.cluster.local:6379', keyPrefix: 'mcp-fleet:' });
+    assert.equal(JSON.parse(text).fleet.storage.url, 'redis://mcp-fleet-notion:${MCP_FLEET_REDIS_PASSWORD_NOTION}@redis.tools.svc.cluster.local:6379', 'the pod reads its own Redis user\'s password from the Secret');
     assert.equal(server.publicUrl, 'https://notion.mcp.example.com');
   });
 
@@ -172,7 +129,7 @@ describe('mcp-fleet k8s', () => {
     assert.ok(!edgeConfig.includes('${'), 'the edge config needs no secret');
     const parsed = parseConfig(JSON.parse(edgeConfig), { env: {} });
     assert.deepEqual(parsed.problems, []);
-    assert.deepEqual(parsed.config?.servers.map((server) => server.name), ['context7', 'memory', 'notion']);
+    assert.deepEqual(parsed.config?.servers.filter((server) => !server.disabled).map((server) => server.name), ['context7', 'memory', 'notion']);
     assert.match(text, /ask http:\/\/127\.0\.0\.1:8000\/ask/);
   });
 
@@ -222,18 +179,19 @@ describe('mcp-fleet k8s', () => {
   });
 
   test('a pod\'s command runs a real sidecar: replica from the pod name, on its containerPort, with its config and Secret env', async (t) => {
-    const redis = await startRedisServer({ requirePass: SECRETS.MCP_FLEET_REDIS_PASSWORD });
-    t.after(() => redis.stop());
     const port = await freePort();
     const raw = structuredClone(FLEET) as any;
     raw.mcpServers.memory.replicas = 3;
     raw.mcpServers.memory.port = port;
     const { objects } = manifestsFor(raw);
+    // Redis as the manifests run it: the sidecar signs in as its own server's ACL user.
+    const redis = await startManifestRedis(objects, SECRETS);
+    t.after(() => redis.stop());
     const [container] = podSpec(find(objects, 'StatefulSet', 'memory')).containers;
     assert.equal(container.ports[0].containerPort, port);
     // The pod's own fleet.json, with the cluster's addresses swapped for this machine's.
     const podJson = JSON.parse(find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '');
-    podJson.fleet.storage.url = redis.url;
+    podJson.fleet.storage.url = podJson.fleet.storage.url.replace('redis.mcp-fleet.svc.cluster.local:6379', `127.0.0.1:${redis.port}`);
     podJson.fleet.host = '127.0.0.1';
     const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-pod-'));
     podJson.fleet.stateDir = join(dir, 'state');
