@@ -120,6 +120,13 @@ test('the systemd unit runs the fleet in the foreground as mcp-fleet, restarts o
   assert.equal(one('ProtectHome'), 'true');
   assert.equal(one('PrivateTmp'), 'true');
   assert.ok(!service.has('MemoryDenyWriteExecute'), 'MemoryDenyWriteExecute would break V8\'s JIT');
+  // Issue 21: no capabilities, the system calls of a service only (a blocked one fails with EPERM
+  // instead of killing Node), native calls only, other processes out of sight.
+  assert.equal(one('CapabilityBoundingSet'), '');
+  assert.equal(one('SystemCallFilter'), '@system-service');
+  assert.equal(one('SystemCallErrorNumber'), 'EPERM');
+  assert.equal(one('SystemCallArchitectures'), 'native');
+  assert.equal(one('ProtectProc'), 'invisible');
   assert.deepEqual(install.get('WantedBy'), ['multi-user.target']);
 
   if (!hasCommand('systemd-analyze')) return;
@@ -210,6 +217,8 @@ test('bootstrap-debian.sh --dry-run prints every step and changes nothing', () =
     ['/etc/mcp-fleet', /install -d -m 0750 -o root -g mcp-fleet \/etc\/mcp-fleet/],
     ['the copy of the app', new RegExp(`would copy: ${REPO.replaceAll('/', '\\/')} -> /opt/mcp-fleet\\.new`)],
     ['npm ci --omit=dev', /env -C \/opt\/mcp-fleet\.new .*npm ci --omit=dev/],
+    // Under ProtectSystem=strict `up` cannot write into /opt: the sidecars' plain-JS build is made at install.
+    ['the plain-JS build', /buildPlainJs\\?\(\\?'sidecar/],
     ['the swap into /opt/mcp-fleet', /mv \/opt\/mcp-fleet\.new \/opt\/mcp-fleet/],
     ['the CLI wrapper', /install -m 0755 \/opt\/mcp-fleet\/deploy\/mcp-fleet\.sh \/usr\/local\/bin\/mcp-fleet/],
     ['the starter fleet.json', /would write: \/etc\/mcp-fleet\/fleet\.json .*"domain": "mcp\.example\.test"|fleet\.json exists: left as it is/],
@@ -230,6 +239,9 @@ test('bootstrap-debian.sh --dry-run prints every step and changes nothing', () =
   ];
   const missing = steps.filter(([, pattern]) => !pattern.test(out)).map(([step]) => step);
   assert.deepEqual(missing, [], `steps missing from the dry run:\n${out}`);
+  const at = (pattern: RegExp) => out.search(pattern);
+  const build = at(/buildPlainJs\\?\(\\?'sidecar/);
+  assert.ok(at(/npm ci --omit=dev/) < build && build < at(/mv \/opt\/mcp-fleet\.new/), 'the build comes after npm ci, before the swap');
   // Steps in order: packages, Node, user, app, config, unit, Caddy, service, next steps.
   const order = ['Debian packages', 'Node 24', 'User mcp-fleet', 'App into', 'Config /etc', 'systemd unit', 'Caddyfile /etc', 'Service mcp-fleet', 'Next steps'];
   const positions = order.map((heading) => out.indexOf(heading));
