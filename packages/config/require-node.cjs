@@ -3,7 +3,8 @@
 'use strict';
 
 const NEEDED = [22, 13];
-const GET_NODE = 'npm install -g --prefix "$HOME/.local/node24" node@24 && export PATH="$HOME/.local/node24/bin:$PATH"';
+// The npm package `node` brings the node binary only: npm@11 beside it, or that PATH has no npm.
+const GET_NODE = 'npm install -g --prefix "$HOME/.local/node24" node@24 npm@11 && export PATH="$HOME/.local/node24/bin:$PATH"';
 
 /** The one line a newcomer sees, or undefined when this Node can run mcp-fleet. */
 function nodeVersionProblem(version) {

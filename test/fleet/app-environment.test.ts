@@ -6,20 +6,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashPassword } from '@mcp-fleet/auth';
 import { loadConfig } from '@mcp-fleet/config';
 import { fleetApps } from '@mcp-fleet/fleet';
 import { runFleetCli } from '../support/fleet-cli.ts';
+
+// validate refuses a config nobody can sign in to.
+const passwordHash = await hashPassword('not-a-secret');
 
 function writeConfig(inheritEnv: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-fleet-appenv-'));
   const file = join(dir, 'fleet.json');
   writeFileSync(file, JSON.stringify({
-    fleet: { stateDir: join(dir, 'state'), auth: { providers: { password: { users: {} } }, accessTokenTtl: '${FLEET_TTL:-1h}' } },
+    fleet: { stateDir: join(dir, 'state'), auth: { providers: { password: { users: { op: { passwordHash } } } }, accessTokenTtl: '${FLEET_TTL:-1h}' } },
     mcpServers: {
       alpha: { command: 'node', args: ['alpha.js'], env: { API_KEY: '${ALPHA_KEY}' }, port: 18101 },
       beta: { command: 'node', args: ['beta.js'], env: { API_KEY: '${BETA_KEY}' }, port: 18102, ...(inheritEnv ? { inheritEnv } : {}) },
     },
-  }));
+  }), { mode: 0o600 });
   return file;
 }
 

@@ -33,6 +33,25 @@ describe('bad input', () => {
     }
   });
 
+  test('a config nobody can sign in to: validate and up refuse it with a coded error at its path, and start nothing', async (t) => {
+    const cases: Array<[unknown, string]> = [
+      [{ providers: {} }, 'fleet.auth.providers: expected at least one provider'],
+      [{ providers: { password: { users: {} } } }, 'fleet.auth.providers.password.users: expected at least one user'],
+    ];
+    for (const [auth, line] of cases) {
+      const { env } = configFile({ fleet: { auth }, mcpServers: { a: { command: process.execPath, args: [probe], port: await freePort() } } });
+      t.after(() => runFleetCli(['down'], env));
+      for (const command of ['validate', 'up']) {
+        const result = await runFleetCli([command], env);
+        assert.equal(result.code, 1, `${command}: ${result.stderr}`);
+        assert.ok(result.stderr.includes(line), `${command}: ${result.stderr}`);
+        assert.match(result.stderr, /nobody could sign in/);
+      }
+      const status = JSON.parse((await runFleetCli(['status', '--json'], env)).stdout) as Array<{ state: string }>;
+      assert.equal(status[0].state, 'not running');
+    }
+  });
+
   test('an unknown server name is an error listing the valid ones', async () => {
     const { env } = configFile({ mcpServers: { alpha: { command: 'node' }, beta: { command: 'node' } } });
     for (const command of ['restart', 'logs']) {
@@ -84,11 +103,38 @@ describe('bad input', () => {
     assert.equal(await answer('beta.mcp.example.com'), 404);
   });
 
-  test('an unknown command prints the usage', async () => {
+  test('an unknown command prints the usage and exits 2', async () => {
     const result = await runFleetCli(['frobnicate'], {});
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.match(result.stderr, /unknown command "frobnicate"/);
     assert.match(result.stderr, /usage: mcp-fleet/);
+  });
+
+  test('a mistyped flag prints what is wrong and the usage, exits 2, and shows no stack trace', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['validate', '--configg', 'x.json'], /unknown option "--configg"/],
+      [['validate', '--config'], /--config needs a value/],
+      [['status', '--config', '--json'], /--config needs a value/],
+      [['validate', '-x'], /unknown option "-x"/],
+      [['logs', 'a', '--lines', 'many'], /--lines must be a positive whole number, not "many"/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runFleetCli(args, {});
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message, args.join(' '));
+      assert.match(result.stderr, /usage: mcp-fleet/, args.join(' '));
+      assert.doesNotMatch(result.stderr, /\n\s+at |unexpected error|TypeError|ERR_PARSE_ARGS/, args.join(' '));
+    }
+  });
+});
+
+describe('the command on a fresh clone', () => {
+  test('after npm ci, `npx mcp-fleet` runs the CLI from the workspace (the README\'s commands), offline', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const repo = new URL('../..', import.meta.url).pathname;
+    const run = spawnSync('npx', ['--no-install', 'mcp-fleet', '--help'], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /usage: mcp-fleet <command>/);
   });
 });
 

@@ -30,11 +30,16 @@ function oldNode(): string | undefined {
   return undefined;
 }
 
+/** The arguments `node` gets from a script like "[exec ]node FILE ARGS" (npm start execs, so signals reach it). */
+function nodeArgsOf(script: string): string[] {
+  return script.replace(/^exec /, '').split(' ').slice(1);
+}
+
 test('the version rule: 22.13 and later pass, anything older is refused with the command that gets Node 24', () => {
   for (const ok of ['22.13.0', '22.20.1', '23.0.0', '24.19.2', '30.1.0']) assert.equal(nodeVersionProblem(ok), undefined, ok);
   for (const old of ['22.12.9', '20.20.2', '18.0.0', '8.17.0']) {
     const problem = nodeVersionProblem(old);
-    assert.ok(problem?.includes('>= 22.13') && problem.includes(old) && problem.includes('node@24'), `${old}: ${problem}`);
+    assert.ok(problem?.includes('>= 22.13') && problem.includes(old) && problem.includes('node@24 npm@11'), `${old}: ${problem}`);
   }
 });
 
@@ -49,7 +54,7 @@ test('on the machine\'s old Node every entry prints the one line and exits 1, ne
       const bin = JSON.parse(readFileSync(`${repo}/packages/${name}/package.json`, 'utf8')).bin as Record<string, string>;
       return [`packages/${name}/${Object.values(bin)[0]}`, '--help'];
     }),
-    root.scripts.start.split(' ').slice(1),
+    nodeArgsOf(root.scripts.start),
     root.scripts.preinstall.split(' ').slice(1),
   ];
   for (const args of entries) {
@@ -97,12 +102,12 @@ test('on a fresh checkout with an old Node, `npm ci` stops at once with the Node
   const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   assert.notEqual(install.status, 0);
   assert.match(install.stderr, /EBADENGINE/);
-  assert.ok(install.stderr.includes('>=22.13') && install.stderr.includes('npm install -g --prefix $HOME/.local/node24 node@24'), install.stderr);
+  assert.ok(install.stderr.includes('>=22.13') && install.stderr.includes('npm install -g --prefix $HOME/.local/node24 node@24 npm@11'), install.stderr);
   assert.ok(!existsSync(join(dir, 'node_modules')), 'nothing was installed');
 
   const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
   const root = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  for (const args of [['packages/fleet/bin/mcp-fleet.js', '--help'], root.scripts.start.split(' ').slice(1)]) {
+  for (const args of [['packages/fleet/bin/mcp-fleet.js', '--help'], nodeArgsOf(root.scripts.start)]) {
     const run: SpawnSyncReturns<string> = spawnSync(node, args, { cwd: dir, encoding: 'utf8', timeout: 30_000 });
     assert.equal(run.status, 1, args.join(' '));
     assert.equal(run.stderr.trim(), nodeVersionProblem(version), `${args.join(' ')} without node_modules`);

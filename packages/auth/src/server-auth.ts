@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { AdapterConstructor } from 'oidc-provider';
 import type { JSONWebKeySet } from 'jose';
 import { AccountStore, ConsentMemory } from './account-store.ts';
+import { revokeAccessTokens } from './access-token-revocation.ts';
 import { registerCors } from './cors.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { withLazyListFormat } from './lazy-list-format.ts';
@@ -136,6 +137,12 @@ export function createServerAuth(options: ServerAuthOptions): ServerAuth {
       const clientId = ctx.oidc?.client?.clientId;
       if (route === 'token' && grantType === 'refresh_token') securityEvent(ctx, { event: 'refresh_reuse', clientId, reason: 'a used refresh token came back; grant revoked' });
       else securityEvent(ctx, { event: 'revocation', clientId, reason: route === 'token' ? `${String(grantType)} used twice; grant revoked` : `revoked at ${String(route)}` });
+    });
+    revokeAccessTokens(built, {
+      urls,
+      publicJwks: () => publicJwks(jwks),
+      revokeGrant: (grantId) => revokeGrant(grantId),
+      onRevoked: (ctx, clientId) => securityEvent(ctx as unknown as ProviderContext, { event: 'revocation', clientId, reason: 'access token revoked at revocation' }),
     });
     built.on('registration_create.success', (ctx: ProviderContext, client: { clientId: string }) => {
       securityEvent(ctx, { event: 'registration', clientId: client.clientId });

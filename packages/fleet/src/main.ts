@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // mcp-fleet: the only place that prints and exits; every command returns data or throws a FleetError.
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from './command-line.ts';
 import { FleetError, errors } from './errors.ts';
-import { configFileFrom, requireFleetConfig } from './fleet-config.ts';
+import { configFileFrom, requireFleetConfig, requireRunnableConfig } from './fleet-config.ts';
 import { configFileModeWarning } from './config-file-mode.ts';
 import type { ReconcileResult } from './reconcile.ts';
 
@@ -23,8 +23,9 @@ const USAGE = `usage: mcp-fleet <command> [--config FILE] [options]
   clients [--json]      per-server client snippets (URLs to add)
   redirect-uris [--json] the callback URLs to register at the upstream IdP
   hash-password         hash a password for the password provider
-  k8s [--namespace NS] [--image IMG]
-                        Kubernetes manifests for the fleet (YAML on stdout)
+  k8s [--namespace NS] [--image IMG] [--caddy-image IMG] [--redis-image IMG] [--pod-cidr CIDR]
+      [--create-namespace] [--edge-replicas N] [--edge-storage-class NAME] [--volume NAME=SIZE]...
+                        Kubernetes manifests for the fleet (YAML on stdout; deploy/kubernetes.md)
   rotate-keys NAME [--json] add a new signing key; the old one verifies until its tokens expire
   start                 run the example fleet in the foreground (npm start)
 
@@ -51,25 +52,7 @@ function printReconcile(result: ReconcileResult): void {
 }
 
 async function run(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      foreground: { type: 'boolean', default: false },
-      // up: the fleet.hosts machine this is; its pm2 runs exactly the replicas placed there.
-      host: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      lines: { type: 'string', default: '100' },
-      namespace: { type: 'string' },
-      image: { type: 'string' },
-      'caddy-image': { type: 'string' },
-      'redis-image': { type: 'string' },
-      'pod-cidr': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, name] = positionals;
+  const { command, name, values, lines, edgeReplicas, volumes } = parseCommandLine(argv, USAGE);
   if (values.help || !command) return print(USAGE);
   const file = () => configFileFrom(values.config);
   const config = () => requireFleetConfig(file());
@@ -83,14 +66,15 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'up': {
       const { up, upForeground } = await import('./commands/up.ts');
-      const fleet = config();
+      const fleet = requireRunnableConfig(file());
       // A warning, not a refusal: the fleet runs, and the operator learns what to fix.
       const modeWarning = configFileModeWarning(fleet.configFile);
       if (modeWarning) warn(modeWarning);
-      if (!values.foreground) return printReconcile(await up(fleet, values.host));
+      if (!values.foreground) return printReconcile(await up(fleet, values.host, warn));
       return upForeground(fleet, {
         onStarted: printReconcile,
         onLog: (app, line) => print(`${app} | ${line}`),
+        onWarning: warn,
       });
     }
     case 'status': {
@@ -112,7 +96,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'logs': {
       const { logs } = await import('./commands/manage.ts');
-      return print((await logs(config(), name, Number(values.lines))).join('\n'));
+      return print((await logs(config(), name, lines)).join('\n'));
     }
     case 'down': {
       const { down } = await import('./commands/manage.ts');
@@ -150,7 +134,8 @@ async function run(argv: string[]): Promise<void> {
       const { k8s } = await import('./commands/k8s.ts');
       return print(k8s(file(), {
         namespace: values.namespace, image: values.image, caddyImage: values['caddy-image'],
-        redisImage: values['redis-image'], podCidr: values['pod-cidr'],
+        redisImage: values['redis-image'], podCidr: values['pod-cidr'], createNamespace: values['create-namespace'] || undefined,
+        edgeReplicas, edgeStorageClass: values['edge-storage-class'], serverVolumes: volumes,
       }));
     }
     case 'rotate-keys': {
@@ -169,6 +154,7 @@ async function run(argv: string[]): Promise<void> {
       return upForeground(prepared.config, {
         onStarted: (result) => {
           printReconcile(result);
+          prepared.keepPassword();
           print('');
           for (const server of prepared.config.servers) print(`  ${server.name}: ${server.publicUrl}/mcp`);
           print('');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pm2 from 'pm2';
 import type { FleetConfig } from '@mcp-fleet/config';
@@ -22,6 +22,19 @@ export interface Pm2Process {
  */
 export function pm2Home(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env): string {
   return environment.PM2_HOME || join(config.stateDir, 'pm2');
+}
+
+/**
+ * Whether a pm2 daemon (or a foreground fleet's in-process pm2) runs on `home`. Commands
+ * that only look or stop ask this first: connecting would start a daemon, left behind.
+ */
+export function pm2DaemonRunning(home: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(home, 'pm2.pid'), 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 type Callback<T> = (error: Error | null, result: T) => void;

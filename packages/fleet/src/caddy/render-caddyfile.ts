@@ -58,14 +58,39 @@ const ROUTE_NOTES = [
   '#',
   '# Replicas: a session id starts with the id of the replica that holds it (r0.<random>, r1.…).',
   '# A request naming a session (Mcp-Session-Id header, or /messages?sessionId= of HTTP+SSE) goes',
-  '# to that replica first (lb_policy first); if it is down (active check of /health every',
-  '# second, or a failed dial) it goes to another replica, which does not hold the session and',
-  '# answers 404: the MCP signal to initialize again. Never a 502 or a hang. Everything else',
+  '# to that replica only, with no retry elsewhere: no other replica holds the session, and Caddy',
+  '# 2.6 would replay a POST at the next one with a body it already closed (a 502). If the',
+  '# replica is down (active check of /health every second, or a failed dial), handle_errors',
+  '# below answers 404 itself: the MCP signal to initialize again. Never a 502 or a hang. Everything else',
   '# (initialize, OAuth, sign-in) goes to the healthy replica with the fewest connections;',
   '# a draining replica says "accepting":false in /health and gets no new sessions. Servers with',
   '# isolation "shared" and url servers need no affinity for correctness (any replica can',
   '# serve any request), but are routed the same way.',
   '',
+];
+
+/** The body of the edge's 404 for a session whose sidecar is gone: the sidecar's own (BRIDGE_ERR_SESSION_NOT_FOUND). */
+export const SESSION_GONE_BODY = JSON.stringify({
+  jsonrpc: '2.0', id: null,
+  error: { code: -32000, message: 'Session not found: its server is gone; send initialize to start a new session' },
+});
+
+const REPLICA_SESSION = '"^r[0-9]+[.]"';
+const SESSION_GONE = [
+  '',
+  '# A request naming a session (rN.…) whose sidecar cannot be reached (502: a failed dial or a',
+  '# connection cut; 503: marked down; 504) gets the 404 the sidecar gives an unknown session:',
+  '# the client initializes again. Other errors keep their status.',
+  'handle_errors {',
+  `\t@session_gone expression \`{http.error.status_code} >= 502 && {http.error.status_code} <= 504 && ({http.request.header.Mcp-Session-Id}.matches(${REPLICA_SESSION}) || {query.sessionId}.matches(${REPLICA_SESSION}))\``,
+  '\thandle @session_gone {',
+  '\t\theader Content-Type application/json',
+  `\t\trespond \`${SESSION_GONE_BODY}\` 404`,
+  '\t}',
+  '\thandle {',
+  '\t\trespond {http.error.status_code}',
+  '\t}',
+  '}',
 ];
 
 /** A Caddyfile for the fleet: one wildcard site `*.DOMAIN`, a host matcher per server, the TLS mode from config. */
@@ -92,6 +117,8 @@ export function renderCaddyfile(config: FleetConfig, options: CaddyfileOptions =
     'handle {',
     '\trespond "unknown MCP server" 404',
     '}',
+    // Only replicas route a session to one sidecar without retries; a lone sidecar keeps Caddy's own answer.
+    ...(servers.some((server) => server.replicas > 1) ? SESSION_GONE : []),
   );
   lines.push(`${site} {`, ...body.map(indent), '}');
   return `${lines.join('\n')}\n`;
@@ -180,15 +207,15 @@ function serverRoute(server: ServerConfig, domain: string, mode: FleetConfig['tl
       `lb_try_duration ${REPLICA_HEALTH.tryDuration}`,
       `lb_try_interval ${REPLICA_HEALTH.tryInterval}`,
     ];
+    // The same health checks, without retries: a session lives on its replica only.
+    const sessionHealth = health.filter((line) => !line.startsWith('lb_try_'));
     upstreams.forEach((upstream, replica) => {
       const id = replicaId(replica);
       const matcher = `@${server.name}_${id}`;
-      const others = upstreams.filter((_, other) => other !== replica);
       lines.push(
         `${matcher} expression \`{http.request.header.Mcp-Session-Id}.startsWith("${id}.") || {query.sessionId}.startsWith("${id}.")\``,
-        `reverse_proxy ${matcher} ${[upstream, ...others].join(' ')} {`,
-        '\tlb_policy first',
-        ...[...health, ...common].map(indent),
+        `reverse_proxy ${matcher} ${upstream} {`,
+        ...[...sessionHealth, ...common].map(indent),
         '}',
       );
     });

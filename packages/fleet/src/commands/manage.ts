@@ -3,7 +3,8 @@ import { placeReplica } from '../replica-placement.ts';
 import type { FleetConfig } from '@mcp-fleet/config';
 import { APP_PREFIX, appName } from '../fleet-apps.ts';
 import { requireServer } from '../fleet-config.ts';
-import { Pm2Connection, pm2Home } from '../pm2-connection.ts';
+import { errors } from '../errors.ts';
+import { Pm2Connection, pm2DaemonRunning, pm2Home } from '../pm2-connection.ts';
 import { waitHealthy } from '../server-health.ts';
 import { lastLogLines } from '../server-logs.ts';
 
@@ -27,6 +28,7 @@ async function withPm2<T>(config: FleetConfig, run: (pm2: Pm2Connection) => Prom
  */
 export async function restart(config: FleetConfig, name: string | undefined): Promise<{ server: string; healthy: boolean }> {
   const server = requireServer(config, name);
+  if (!pm2DaemonRunning(pm2Home(config))) throw errors.FLEET_ERR_NOT_RUNNING(pm2Home(config));
   return withPm2(config, async (pm2) => {
     for (const replica of replicaNumbers(server)) {
       await pm2.restart(appName(server, replica));
@@ -45,6 +47,7 @@ export async function logs(config: FleetConfig, name: string | undefined, lines:
 
 /** Stops every sidecar (and so every child), then the fleet's pm2 daemon when nothing else runs on it. */
 export async function down(config: FleetConfig): Promise<{ stopped: string[] }> {
+  if (!pm2DaemonRunning(pm2Home(config))) return { stopped: [] };
   return withPm2(config, async (pm2) => {
     const processes = await pm2.list();
     const ours = processes.filter((process) => process.name.startsWith(APP_PREFIX));

@@ -1,7 +1,7 @@
 import { replicaId, replicaNumbers } from '@mcp-fleet/config';
 import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { appName } from '../fleet-apps.ts';
-import { Pm2Connection, pm2Home } from '../pm2-connection.ts';
+import { Pm2Connection, pm2DaemonRunning, pm2Home } from '../pm2-connection.ts';
 import type { Pm2Process } from '../pm2-connection.ts';
 import { placeReplica } from '../replica-placement.ts';
 import { fetchHealth } from '../server-health.ts';
@@ -31,13 +31,7 @@ export interface ServerStatus extends Omit<ReplicaStatus, 'replica' | 'host' | '
 
 /** One row per configured server: pm2's view joined with each replica's /health. */
 export async function status(config: FleetConfig): Promise<ServerStatus[]> {
-  const pm2 = await Pm2Connection.open(pm2Home(config), { inProcess: false });
-  let processes;
-  try {
-    processes = new Map((await pm2.list()).map((process) => [process.name, process]));
-  } finally {
-    pm2.disconnect();
-  }
+  const processes = new Map((await listProcesses(pm2Home(config))).map((process) => [process.name, process]));
   return Promise.all(config.servers.map(async (server) => {
     const replicas = await Promise.all(replicaNumbers(server).map((replica) => replicaStatus(config, server, replica, processes.get(appName(server, replica)))));
     const { replica: _id, host: _host, address: _address, ...first } = replicas[0];
@@ -50,6 +44,17 @@ export async function status(config: FleetConfig): Promise<ServerStatus[]> {
       replicas,
     };
   }));
+}
+
+/** pm2's processes; none, without starting a daemon, when no daemon runs. */
+async function listProcesses(home: string): Promise<Pm2Process[]> {
+  if (!pm2DaemonRunning(home)) return [];
+  const pm2 = await Pm2Connection.open(home, { inProcess: false });
+  try {
+    return await pm2.list();
+  } finally {
+    pm2.disconnect();
+  }
 }
 
 /**

@@ -3,11 +3,11 @@ import type { ConfigWarning } from '@mcp-fleet/config';
 import { configFileModeWarning } from '../config-file-mode.ts';
 import type { ConfigFileModeWarning } from '../config-file-mode.ts';
 import { errors } from '../errors.ts';
-import { readFleetConfig } from '../fleet-config.ts';
+import { readRunnableConfig } from '../fleet-config.ts';
 
-/** Every problem of the config file, each with its JSON path; when it is valid, the server names and its warnings (the file's mode among them). */
+/** Every problem of the config file (nobody able to sign in among them), each with its JSON path; when it is valid, the server names and its warnings (the file's mode among them). */
 export function validate(file: string): { file: string; servers: string[]; warnings: Array<ConfigWarning | ConfigFileModeWarning> } {
-  const read = readFleetConfig(file);
+  const read = readRunnableConfig(file);
   if ('problems' in read) throw errors.FLEET_ERR_CONFIG_INVALID(file, formatProblems(read.problems));
   const modeWarning = configFileModeWarning(file);
   return { file, servers: read.config.servers.map((server) => server.name), warnings: [...configWarnings(read.config), ...(modeWarning ? [modeWarning] : [])] };

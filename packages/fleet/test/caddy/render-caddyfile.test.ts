@@ -208,23 +208,30 @@ describe('renderCaddyfile, validated by the real caddy', () => {
     assert.equal(routes[0].handlers[0].upstreams?.[0].dial, 'alpha-0.alpha.mcp.svc.cluster.local:8001');
   });
 
-  test('replicas: a session naming rN goes to replica N first, then the others; the rest least_conn over health-checked replicas', async () => {
+  test('replicas: a session naming rN goes to replica N only, without retries; the rest least_conn over health-checked replicas', async () => {
     const config = fleetConfig({ tls: { mode: 'internal' }, storage: { kind: 'redis', url: 'redis://127.0.0.1:6379' } }, { alpha: { command: 'npx', args: [], replicas: 3 } });
     const text = renderCaddyfile(config);
     const validated = await caddyValidate(text);
     assert.ok(validated.ok, validated.output);
     const proxies = siteRoutes(await caddyAdapt(text))[0].handlers;
     assert.deepEqual(proxies.map((proxy) => proxy.upstreams.map((upstream: { dial: string }) => upstream.dial)), [
-      ['127.0.0.1:8001', '127.0.0.1:9001', '127.0.0.1:10001'],
-      ['127.0.0.1:9001', '127.0.0.1:8001', '127.0.0.1:10001'],
-      ['127.0.0.1:10001', '127.0.0.1:8001', '127.0.0.1:9001'],
+      ['127.0.0.1:8001'],
+      ['127.0.0.1:9001'],
+      ['127.0.0.1:10001'],
       ['127.0.0.1:8001', '127.0.0.1:9001', '127.0.0.1:10001'],
     ]);
-    assert.deepEqual(proxies.map((proxy) => proxy.load_balancing.selection_policy.policy), ['first', 'first', 'first', 'least_conn']);
+    // A session's request is never retried at another replica (Caddy 2.6 would replay a closed body: 502).
+    assert.deepEqual(proxies.map((proxy) => proxy.load_balancing?.try_duration), [undefined, undefined, undefined, 5_000_000_000]);
+    assert.equal(proxies[3].load_balancing.selection_policy.policy, 'least_conn');
     for (const proxy of proxies) {
       assert.equal(proxy.health_checks.active.uri, '/health');
       assert.equal(proxy.health_checks.passive.max_fails, 1);
     }
+    // When that replica cannot be reached, the edge answers the 404 of an unknown session itself.
+    const errorRoutes = JSON.stringify((Object.values((await caddyAdapt(text)).apps.http.servers)[0] as any).errors.routes);
+    assert.match(errorRoutes, /"status_code":404/);
+    assert.match(errorRoutes, /Session not found/);
+    assert.doesNotMatch(renderCaddyfile(fleetConfig({ tls: { mode: 'internal' } }, { alpha: { command: 'npx', args: [] } })), /^\thandle_errors \{/m, 'a lone sidecar keeps Caddy\'s own answer');
     assert.match(text, /Mcp-Session-Id\}\.startsWith\("r1\."\) \|\| \{query\.sessionId\}\.startsWith\("r1\."\)/);
     assert.match(text, /isolation "shared" and url servers need no affinity for correctness/);
   });
