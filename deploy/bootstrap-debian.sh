@@ -55,7 +55,7 @@ Installs or upgrades mcp-fleet on Debian 12. Run as root (except --dry-run).
                                                           (env MCP_FLEET_DOMAIN)
   --node-source npm|nodesource
                         where Node 24 comes from (env MCP_FLEET_NODE_SOURCE):
-                        npm (default): `npm install -g --prefix /opt/node24 node@24`
+                        npm (default): `npm install -g --prefix /opt/node24 node@24 npm@11`
                         nodesource: the NodeSource apt repository (/usr/bin/node)
   --nodesource          same as --node-source nodesource
   --start               start the service at the end (a running one is always
@@ -205,8 +205,9 @@ fi
 node_path="$node_bin_dir:/usr/local/bin:/usr/bin:/bin"
 
 # ---------------------------------------------------------------- 1. Debian packages
-log "Debian packages: ca-certificates curl caddy${git_url:+ git}"
-apt_wanted=(ca-certificates curl caddy)
+# bubblewrap sandboxes every stdio child (README "Containment"); socat is its egress bridge.
+log "Debian packages: ca-certificates curl caddy bubblewrap socat${git_url:+ git}"
+apt_wanted=(ca-certificates curl caddy bubblewrap socat)
 [[ -z $git_url ]] || apt_wanted+=(git)
 # `node@24` comes from the npm registry through an npm; Debian's is enough to fetch it.
 if [[ $node_source == npm && $(node_major "$NODE_PREFIX/bin/node") -lt $NODE_MAJOR ]] && ! command -v npm >/dev/null; then

@@ -121,9 +121,10 @@ test('the systemd unit runs the fleet in the foreground as mcp-fleet, restarts o
   assert.equal(one('PrivateTmp'), 'true');
   assert.ok(!service.has('MemoryDenyWriteExecute'), 'MemoryDenyWriteExecute would break V8\'s JIT');
   // Issue 21: no capabilities, the system calls of a service only (a blocked one fails with EPERM
-  // instead of killing Node), native calls only, other processes out of sight.
+  // instead of killing Node) and the mounts of the children's sandboxes, native calls only,
+  // other processes out of sight.
   assert.equal(one('CapabilityBoundingSet'), '');
-  assert.equal(one('SystemCallFilter'), '@system-service');
+  assert.equal(one('SystemCallFilter'), '@system-service @mount');
   assert.equal(one('SystemCallErrorNumber'), 'EPERM');
   assert.equal(one('SystemCallArchitectures'), 'native');
   assert.equal(one('ProtectProc'), 'invisible');

@@ -26,6 +26,7 @@ test('npm start: URLs and a password are printed; a client signs in and calls a 
     server.cwd = repo;
   }
   (example.mcpServers.files.args as string[])[2] = join(dir, 'state', 'files-sandbox');
+  example.mcpServers.files.sandbox = { write: [join(dir, 'state', 'files-sandbox')] };
   const configFile = join(dir, 'fleet.json');
   writeFileSync(configFile, JSON.stringify(example, null, 2));
 

@@ -38,7 +38,8 @@ async function childEnv(client: Client, note = 'x'): Promise<{ pid: number; env:
 describe('forwardIdentity for a stdio server', () => {
   let sidecar: RunningSidecar;
   before(async () => {
-    sidecar = await startSidecar({ fleet: await fleetSection(), mcpServers: { env: { command: process.execPath, args: [envServer], forwardIdentity: true } } }, 'env');
+    // Children are told apart by their pid, which a sandboxed child sees as 2 (its own PID namespace).
+    sidecar = await startSidecar({ fleet: await fleetSection(), mcpServers: { env: { command: process.execPath, args: [envServer], forwardIdentity: true, sandbox: false } } }, 'env');
   });
   after(() => sidecar.close());
 

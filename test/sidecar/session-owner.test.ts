@@ -18,7 +18,8 @@ describe('sessions are bound to user and client', () => {
   let clients: [string, string];
   before(async () => {
     const fleet = { logLevel: 'debug', auth: { providers: { password: { users: { alice: { passwordHash: await hashPassword('pw') } } } } } };
-    sidecar = await startSidecar({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe] } } }, 'probe');
+    // Channels are told apart by their child's pid, which a sandboxed child sees as 2 (its own PID namespace).
+    sidecar = await startSidecar({ fleet, mcpServers: { probe: { command: process.execPath, args: [probe], sandbox: false } } }, 'probe');
     const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-11-25' });
     // The same user signs in through two registered clients (say, Claude and VS Code).
     const first = await obtainTokens(sidecar.origin, { username: 'alice', password: 'pw' });

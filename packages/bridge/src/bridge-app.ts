@@ -4,6 +4,7 @@ import type { ServerConfig } from '@mcp-fleet/config';
 import { bridgePlugin } from './bridge-plugin.ts';
 import { deferredRequestLoggers } from './deferred-request-logger.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
+import { sandboxedCommand } from './sandbox/index.ts';
 import { StdioBridge } from './stdio-bridge.ts';
 import type { BridgeOptions } from './stdio-bridge.ts';
 
@@ -24,6 +25,16 @@ export async function buildBridgeApp(options: BridgeOptions, app: { logger?: boo
   return fastify;
 }
 
+/**
+ * The command every child of the server (sessions, spares, the shared one, channels) is
+ * started with: its own, inside its sandbox unless it opted out.
+ */
+function childCommand(server: ServerConfig, command: string): { command: string; args: readonly string[] } {
+  if (server.sandbox === false) return { command, args: server.args };
+  const path = server.env.PATH ?? process.env.PATH ?? '';
+  return sandboxedCommand(server.name, { command, args: server.args, cwd: server.cwd, path }, server.sandbox);
+}
+
 /** Bridge options for a configured stdio server. */
 export function bridgeOptionsFromServer(server: ServerConfig): BridgeOptions {
   if (server.kind !== 'stdio' || server.command === undefined) {
@@ -32,8 +43,7 @@ export function bridgeOptionsFromServer(server: ServerConfig): BridgeOptions {
   const publicOrigin = new URL(server.publicUrl).origin;
   return {
     name: server.name,
-    command: server.command,
-    args: server.args,
+    ...childCommand(server, server.command),
     env: server.env,
     cwd: server.cwd,
     inheritEnv: server.inheritEnv,

@@ -17,3 +17,5 @@ export { requestEra } from './stateless/envelope.ts';
 export { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 export { DeferredRequestLogger, deferredRequestLoggers } from './deferred-request-logger.ts';
 export type { PinoLogger } from './logger.ts';
+export { SandboxError, SandboxErrorCode, sandboxProblems, sandboxSupport } from './sandbox/index.ts';
+export type { SandboxSupport } from './sandbox/index.ts';

@@ -31,6 +31,16 @@ export const defaults = deepFreeze({
     metrics: { public: false },
     /* pino log level of the sidecars. */
     logLevel: "info",
+    /*
+     * Every command server's child runs in a bubblewrap sandbox: the system read-only, its own
+     * home (stateDir/homes/NAME) and tmp, its own process tree, none of stateDir, the config
+     * file or the operator's home. "network": "any" shares the sidecar's network (existing
+     * configs keep working), [] gives none; "read"/"write" add paths. A server's own
+     * "sandbox" keys replace these; "sandbox": false opts out (validate warns).
+     */
+    sandbox: { network: "any", read: [], write: [] },
+    /* The sandboxed children's homes, one directory per server, under stateDir. */
+    sandboxHomes: "homes",
   },
   auth: {
     /* Who may sign in: nobody until emails, domains or githubOrgs are listed, or anyone is true. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { referencedVariables } from "./expand-env.ts";
 import { joinPath } from "./json-path.ts";
 import { parseJson } from "./json-syntax.ts";
+import { sandboxWarnings } from "./sandbox-warnings.ts";
 import type { FleetConfig } from "./types.ts";
 
 /**
@@ -31,9 +32,13 @@ export function envReferences(configFile: string): EnvReferences {
 }
 
 /** Not an error: a setting that works but that an operator should see said out loud. */
-export type ConfigWarning = { readonly path: string; readonly code: "FLEET_WARN_INHERIT_ENV"; readonly message: string };
+export type ConfigWarning = { readonly path: string; readonly code: "FLEET_WARN_INHERIT_ENV" | "FLEET_WARN_NO_SANDBOX"; readonly message: string };
 
 export function configWarnings(config: FleetConfig): ConfigWarning[] {
+  return [...inheritEnvWarnings(config), ...sandboxWarnings(config)];
+}
+
+function inheritEnvWarnings(config: FleetConfig): ConfigWarning[] {
   return config.servers
     .filter((server) => server.inheritEnv && server.command !== undefined)
     .map((server) => ({

@@ -47,6 +47,14 @@ export const ConfigErrorCode = {
   FLEET_ERR_CONFIG_FORWARD_IDENTITY: "FLEET_ERR_CONFIG_FORWARD_IDENTITY",
   /** An oidc issuer is http:// without `allowInsecureIssuer`, or `allowInsecureIssuer` is set for a non-loopback issuer. */
   FLEET_ERR_CONFIG_INSECURE_ISSUER: "FLEET_ERR_CONFIG_INSECURE_ISSUER",
+  /** Providers are written but none can sign anyone in (`providers: {}`, a password provider without users); asked by `validate` and `up`. */
+  FLEET_ERR_CONFIG_NO_SIGN_IN: "FLEET_ERR_CONFIG_NO_SIGN_IN",
+  /** A sandbox `network` lists domains: not enforced yet, so refused (use "any" or []). */
+  FLEET_ERR_CONFIG_SANDBOX_NETWORK: "FLEET_ERR_CONFIG_SANDBOX_NETWORK",
+  /** A sandbox `read`/`write` path would show the child stateDir (it contains it, or lies in a server's, pm2's or the logs' directory). */
+  FLEET_ERR_CONFIG_SANDBOX_PATH: "FLEET_ERR_CONFIG_SANDBOX_PATH",
+  /** A server is sandboxed but no sandbox can be built here (bubblewrap missing, user namespaces off); asked by `validate` and `up`. */
+  FLEET_ERR_CONFIG_NO_SANDBOX: "FLEET_ERR_CONFIG_NO_SANDBOX",
 } as const;
 
 export type ConfigErrorCode = keyof typeof ConfigErrorCode;

@@ -81,6 +81,12 @@ export const memorySize: Format = {
   test: (value) => /^[1-9]\d*[KMG]$/.test(value),
 };
 
+/** A Kubernetes volume size, as `mcp-fleet k8s` asks for it (a server's "volume"). */
+export const volumeSize: Format = {
+  expected: 'a volume size like "500Mi" or "2Gi" (Mi, Gi or Ti)',
+  test: (value) => /^[1-9]\d*(Mi|Gi|Ti)$/.test(value),
+};
+
 export const passwordHash: Format = {
   expected: 'a password hash starting with "scrypt$"',
   test: (value) => value.startsWith("scrypt$") && value.length > "scrypt$".length,

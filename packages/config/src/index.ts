@@ -4,6 +4,7 @@ export { referencedVariables } from "./expand-env.ts";
 export type { VariableReference } from "./expand-env.ts";
 export { parseConfig } from "./parse.ts";
 export { formatProblems } from "./format-problems.ts";
+export { signInProblems } from "./sign-in.ts";
 export { INHERITED_ENV_VARS, configWarnings, envReferences } from "./environment.ts";
 export type { ConfigWarning, EnvReferences } from "./environment.ts";
 export { ConfigError, ConfigErrorCode } from "./errors.ts";
@@ -29,6 +30,9 @@ export type {
   PasswordUserConfig,
   ProvidersConfig,
   RedisStorageConfig,
+  SandboxConfig,
+  SandboxDefaults,
+  SandboxNetwork,
   ServerConfig,
   ServerKind,
   ServerTransport,

@@ -7,12 +7,13 @@ import { readFields } from "./fields.ts";
 import type { Fields } from "./fields.ts";
 import * as formats from "./formats.ts";
 import { AUTH_KEYS, normalizeAuth } from "./normalize-auth.ts";
+import { readFleetSandbox } from "./normalize-sandbox.ts";
 import { omitUndefined } from "./omit-undefined.ts";
 import type { FleetConfig, HostConfig, LogLevel, StorageConfig, TlsConfig, TlsMode } from "./types.ts";
 
 export const FLEET_KEYS = [
   "domain", "publicUrl", "host", "hosts", "basePort", "stateDir", "trustedProxies",
-  "auth", "storage", "tls", "metrics", "logLevel",
+  "auth", "storage", "tls", "metrics", "logLevel", "sandbox",
 ];
 const TLS_MODES: readonly TlsMode[] = ["on_demand", "dns", "internal", "off"];
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -101,5 +102,6 @@ export function normalizeFleet(f: Fields, configFile: string, ctx: Context): Fle
     tls: readTls(f.object("tls", ["mode", "dnsProvider"])),
     metrics: { public: f.object("metrics", ["public"]).boolean("public") ?? defaults.fleet.metrics.public },
     logLevel: f.oneOf("logLevel", LOG_LEVELS) ?? (defaults.fleet.logLevel as LogLevel),
+    sandbox: readFleetSandbox(f, configDir, ctx),
   });
 }

@@ -9,6 +9,7 @@ import { readFields } from "./fields.ts";
 import * as formats from "./formats.ts";
 import { joinPath } from "./json-path.ts";
 import { ALLOW_KEYS, mergeAllow, readAllow } from "./normalize-allow.ts";
+import { readServerSandbox } from "./normalize-sandbox.ts";
 import type { FleetSettings } from "./normalize-fleet.ts";
 import { omitUndefined } from "./omit-undefined.ts";
 import { readWarmSpares } from "./warm-spares.ts";
@@ -18,9 +19,10 @@ export const SERVER_KEYS = [
   "type", "command", "args", "env", "cwd", "inheritEnv", "url", "headers", "port", "isolation", "replicas", "hosts",
   "warmSpares", "warmSpareThreshold", "maxSessions", "maxSessionsPerUser", "sessionIdleTimeout", "requestTimeout", "killTimeout",
   "maxBodyBytes", "allow",
-  "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled", "cacheTtl", "cacheScope",
+  "forwardIdentity", "maxMemory", "allowedOrigins", "description", "disabled", "cacheTtl", "cacheScope", "sandbox",
+  "volume",
 ];
-const COMMAND_ONLY = ["args", "env", "cwd", "inheritEnv", "isolation"];
+const COMMAND_ONLY = ["args", "env", "cwd", "inheritEnv", "isolation", "sandbox", "volume"];
 const URL_ONLY = ["headers"];
 const TYPES = ["stdio", "http", "streamable-http", "sse"] as const;
 const ISOLATIONS: readonly Isolation[] = ["session", "shared"];
@@ -112,6 +114,9 @@ export function normalizeServer(name: string, index: number, value: unknown, fle
     disabled: f.boolean("disabled") ?? d.disabled,
     cacheTtlMs: f.duration("cacheTtl") ?? ms(d.cacheTtl),
     cacheScope: f.oneOf("cacheScope", CACHE_SCOPES) ?? d.cacheScope,
+    volume: f.string("volume", { format: formats.volumeSize }),
+    // A url server is not a child of the fleet: nothing to contain.
+    sandbox: f.has("url") && !f.has("command") ? false : readServerSandbox(f, name, fleet, ctx),
   });
   const provenance: ServerProvenance = omitUndefined({ explicitPort: explicitPort !== undefined, allowOverride });
   return { server, provenance };

@@ -4,6 +4,8 @@ import { describeValue } from "./describe-value.ts";
 import { joinPath } from "./json-path.ts";
 import { isEmptyAllow } from "./normalize-allow.ts";
 import { REPLICA_PORT_STRIDE, replicaNumbers, replicaPort } from "./replicas.ts";
+import { checkReservedServerNames } from "./reserved-server-names.ts";
+import { checkSandboxPaths } from "./sandbox-paths.ts";
 import type { ServerProvenance } from "./normalize-server.ts";
 import type { FleetConfig, ServerConfig } from "./types.ts";
 
@@ -217,4 +219,6 @@ export const rules: readonly Rule[] = [
   checkInsecureIssuer,
   checkSessionsPerUser,
   checkRequestTimeout,
+  checkReservedServerNames,
+  checkSandboxPaths,
 ];

@@ -110,15 +110,41 @@ export type ServerConfig = {
   readonly allow: AllowList;
   readonly forwardIdentity: boolean;
   readonly maxMemory: string;
+  /** `mcp-fleet k8s`: each replica's own volume of this size for the child's data (unset: none; not used on VMs). */
+  readonly volume?: string;
   readonly allowedOrigins: readonly string[];
   readonly description?: string;
   readonly disabled: boolean;
   /** Caching hints (`ttlMs`, `cacheScope`) the bridge puts on list and read results for 2026-07-28 clients. */
   readonly cacheTtlMs: number;
   readonly cacheScope: "private" | "public";
+  /** The child's sandbox; false for a `"sandbox": false` server and for url servers (not children). */
+  readonly sandbox: SandboxConfig | false;
 };
 
 export type WarmSpares = number | "auto";
+
+/** "any": the sidecar's own network (shared); []: none at all (its own empty network namespace). */
+export type SandboxNetwork = "any" | readonly string[];
+
+/** `fleet.sandbox`: what every command server's sandbox starts from (a server's own keys replace these). */
+export type SandboxDefaults = {
+  readonly network: SandboxNetwork;
+  /** Absolute paths bound read-only into every sandbox. */
+  readonly read: readonly string[];
+  /** Absolute paths bound read-write into every sandbox. */
+  readonly write: readonly string[];
+};
+
+/** A command server's sandbox: what its child may see besides the read-only system, its home and its tmp. */
+export type SandboxConfig = SandboxDefaults & {
+  /** stateDir/homes/NAME: the child's HOME, writable, its own. */
+  readonly home: string;
+  /** The fleet's stateDir: hidden from the child but for its home and `read`/`write` paths inside it. */
+  readonly stateDir: string;
+  /** The fleet config file: hidden from the child. */
+  readonly configFile: string;
+};
 /** A machine of the fleet, by name in `fleet.hosts`. */
 export type HostConfig = {
   /** Where its sidecars listen and where Caddy and `status` reach them. */
@@ -144,6 +170,8 @@ export type FleetConfig = {
   readonly tls: TlsConfig;
   readonly metrics: MetricsConfig;
   readonly logLevel: LogLevel;
+  /** `fleet.sandbox`; false turns the sandbox off for servers that do not set their own. */
+  readonly sandbox: SandboxDefaults | false;
   readonly servers: readonly ServerConfig[];
 };
 

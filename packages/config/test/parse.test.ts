@@ -63,6 +63,9 @@ test("a minimal config gets every default", () => {
     maxSessionsPerUser: 10, sessionIdleTimeoutMs: 30 * 60_000, requestTimeoutMs: 5 * 60_000, killTimeoutMs: 5_000, maxBodyBytes: 4 * 1024 * 1024,
     allow: { emails: [], domains: [], githubOrgs: [], anyone: false }, forwardIdentity: false,
     maxMemory: "512M", allowedOrigins: [], disabled: false, cacheTtlMs: 60_000, cacheScope: "private",
+    sandbox: {
+      network: "any", read: [], write: [], home: "/etc/mcp-fleet/state/homes/alpha", stateDir: "/etc/mcp-fleet/state", configFile,
+    },
   });
 });
 

@@ -13,12 +13,17 @@ export interface PreparedStart {
   /** Set only on the run that created it (or when MCP_FLEET_PASSWORD was given): shown once. */
   password?: string;
   passwordFile: string;
+  /** Keeps the new password's hash for the next starts: call it once the fleet has started. */
+  keepPassword(): void;
 }
 
 /**
  * `npm start`: the example fleet with a local admin user. The password is
- * generated on first run (or taken from MCP_FLEET_PASSWORD); only its hash is
- * kept, in the state folder, and the fleet runs from a config derived there.
+ * generated on first run (or taken from MCP_FLEET_PASSWORD) and goes into the
+ * derived config this run uses; its hash is kept in the state folder only once
+ * the fleet has started (`keepPassword`), so a first start that fails (a port in
+ * use) keeps no hash of a password it never showed: the next start makes and
+ * shows a new one, instead of asking for "the password shown on first start".
  */
 export async function prepareStart(exampleFile: string, environment: NodeJS.ProcessEnv = process.env): Promise<PreparedStart> {
   const example = requireFleetConfig(exampleFile);
@@ -30,11 +35,12 @@ export async function prepareStart(exampleFile: string, environment: NodeJS.Proc
   } else if (!existsSync(passwordFile)) {
     password = randomBytes(15).toString('base64url');
   }
-  if (password !== undefined) {
-    writeFileSync(passwordFile, `${await hashPassword(password)}\n`, { mode: 0o600 });
+  const passwordHash = password !== undefined ? await hashPassword(password) : readFileSync(passwordFile, 'utf8').trim();
+  const keepPassword = () => {
+    if (password === undefined) return;
+    writeFileSync(passwordFile, `${passwordHash}\n`, { mode: 0o600 });
     chmodSync(passwordFile, 0o600);
-  }
-  const passwordHash = readFileSync(passwordFile, 'utf8').trim();
+  };
 
   const raw = JSON.parse(readFileSync(exampleFile, 'utf8'));
   const exampleDir = dirname(resolve(exampleFile));
@@ -45,9 +51,15 @@ export async function prepareStart(exampleFile: string, environment: NodeJS.Proc
   for (const server of Object.values(raw.mcpServers) as Array<Record<string, unknown>>) {
     // Paths in the example are relative to its folder, not to the derived config's.
     if (server.command !== undefined) server.cwd = resolve(exampleDir, String(server.cwd ?? '.'));
+    // So are the paths its sandbox shows the child (the derived config lives in stateDir).
+    const sandbox = server.sandbox as { read?: unknown; write?: unknown } | false | undefined;
+    for (const key of ['read', 'write'] as const) {
+      const paths = sandbox ? sandbox[key] : undefined;
+      if (sandbox && Array.isArray(paths)) sandbox[key] = paths.map((path) => resolve(exampleDir, String(path)));
+    }
   }
   mkdirSync(join(example.stateDir, 'files-sandbox'), { recursive: true });
   const derivedFile = join(example.stateDir, 'fleet.start.json');
   writeFileSync(derivedFile, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600 });
-  return { config: requireFleetConfig(derivedFile), password, passwordFile };
+  return { config: requireFleetConfig(derivedFile), password, passwordFile, keepPassword };
 }

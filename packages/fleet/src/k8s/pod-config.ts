@@ -25,7 +25,9 @@ function clusterStorage(config: FleetConfig, raw: RawConfig, server: ServerConfi
 /** The JSON of `server`'s pods: listening on every interface, state on the pod's volume, storage in Redis. */
 export function podConfig(config: FleetConfig, raw: RawConfig, server: ServerConfig, redis: RedisPlacement, options: K8sOptions): RawConfig {
   // fleet.hosts places replicas on machines; in a cluster the StatefulSet places them.
-  const { hosts: _machines, ...written } = raw.fleet ?? {};
+  // The pod is the server's boundary (its own filesystem, process tree and NetworkPolicy):
+  // no bubblewrap inside it, which a pod's default seccomp profile would refuse anyway.
+  const { hosts: _machines, sandbox: _sandbox, ...written } = raw.fleet ?? {};
   const { hosts: _placement, ...block } = raw.mcpServers[server.name];
   const fleet = {
     ...written,
@@ -35,7 +37,7 @@ export function podConfig(config: FleetConfig, raw: RawConfig, server: ServerCon
     storage: clusterStorage(config, raw, server, redis, options),
   };
   // The port is written out: basePort + index would change with the server alone in the file.
-  return { fleet, mcpServers: { [server.name]: { ...block, port: server.port } } };
+  return { fleet, mcpServers: { [server.name]: { ...block, port: server.port, ...(server.kind === 'stdio' ? { sandbox: false } : {}) } } };
 }
 
 /**

@@ -106,6 +106,15 @@ describe('mcp-fleet k8s', () => {
     assert.equal(config.fleet.storage.url, 'rediss://redis.example.net:6380');
   });
 
+  test('a pod is its server\'s boundary: no bubblewrap sandbox inside it, whatever fleet.sandbox says', () => {
+    const sandboxed = structuredClone(FLEET) as typeof FLEET & { fleet: { sandbox?: unknown } };
+    sandboxed.fleet.sandbox = { network: 'any' };
+    const { objects } = manifestsFor(sandboxed);
+    const config = JSON.parse(find(objects, 'ConfigMap', 'memory-config').data?.['fleet.json'] ?? '');
+    assert.equal(config.mcpServers.memory.sandbox, false);
+    assert.equal(config.fleet.sandbox, undefined);
+  });
+
   test('the edge: Caddy with the generated Caddyfile dialling each replica by its pod name; Caddy accepts it', async () => {
     const { objects } = manifestsFor(FLEET, { namespace: 'tools' });
     const caddyfile = find(objects, 'ConfigMap', 'caddy').data?.Caddyfile ?? '';
