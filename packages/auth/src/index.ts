@@ -7,6 +7,7 @@ export type { SignInOptions } from './sign-in-setup.ts';
 export { openStorage } from './open-storage.ts';
 export type { OpenedStorage, OpenStorageOptions } from './open-storage.ts';
 export { StorageError } from './storage/errors.ts';
+export { STORAGE_USER_ENV } from './storage/redis-connection.ts';
 export { rotateSigningKeys } from './rotate-signing-keys-on-demand.ts';
 export type { RotationResult } from './storage/stored-jwks.ts';
 export { resourceUrlsFor, MCP_SCOPE } from './resource-urls.ts';

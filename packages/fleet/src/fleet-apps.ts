@@ -6,6 +6,8 @@ import type { FleetConfig, ServerConfig } from '@mcp-fleet/config';
 import { ASK_MAIN } from './caddy/index.ts';
 import { sidecarNodeArgs, sidecarScript } from './sidecar-runtime.ts';
 import { placedReplicas } from './replica-placement.ts';
+import { STORAGE_USER_ENV, WITHHELD } from './storage-users.ts';
+import type { PreparedStorageUsers } from './storage-users.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -65,9 +67,10 @@ export function logFile(config: FleetConfig, server: ServerConfig, replica = 0):
  * What a server's sidecar depends on: its own settings and the fleet-wide ones
  * it reads. Equal fingerprints mean `up` can leave the process running.
  */
-export function fingerprint(config: FleetConfig, server: ServerConfig): string {
+export function fingerprint(config: FleetConfig, server: ServerConfig, storageUser?: string): string {
   const { auth, storage, trustedProxies, stateDir, logLevel, domain } = config;
-  return createHash('sha256').update(JSON.stringify({ server, auth, storage, trustedProxies, stateDir, logLevel, domain, sidecar: sidecarScript(SIDECAR_MAIN, REPO_ROOT) })).digest('hex').slice(0, 16);
+  // storageUser: a sidecar that ran as the fleet's Redis user restarts as its own.
+  return createHash('sha256').update(JSON.stringify({ server, auth, storage, trustedProxies, stateDir, logLevel, domain, sidecar: sidecarScript(SIDECAR_MAIN, REPO_ROOT), storageUser })).digest('hex').slice(0, 16);
 }
 
 /**
@@ -118,11 +121,23 @@ function sidecarEnvironment(config: FleetConfig, server: ServerConfig, environme
   return env;
 }
 
-/** The pm2 app of one replica of a server's sidecar. */
-export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env, replica = 0): Pm2App {
+/**
+ * The pm2 app of one replica of a server's sidecar. With `storageUsers` (up, Redis storage),
+ * it connects as its server's own Redis user, and the `${VAR}`s of the fleet's Redis
+ * credentials reach it as a stand-in (its config still validates; the value is not there).
+ */
+export function sidecarApp(config: FleetConfig, server: ServerConfig, environment: NodeJS.ProcessEnv = process.env, replica = 0, storageUsers?: PreparedStorageUsers): Pm2App {
   const env = sidecarEnvironment(config, server, environment);
+  const own = storageUsers?.users?.get(server.name);
+  if (own) {
+    // Unless the server's own block asks for the same variable (its child then gets it, as written).
+    const ownReferences = envReferences(config.configFile).servers.get(server.name);
+    for (const name of storageUsers?.withheld ?? []) if (!ownReferences?.has(name)) env[name] = WITHHELD;
+    env[STORAGE_USER_ENV.user] = own.user;
+    env[STORAGE_USER_ENV.password] = own.password;
+  }
   env.MCP_FLEET_CONFIG = config.configFile;
-  env.MCP_FLEET_FINGERPRINT = fingerprint(config, server);
+  env.MCP_FLEET_FINGERPRINT = fingerprint(config, server, own?.user);
   return {
     name: appName(server, replica),
     script: sidecarScript(SIDECAR_MAIN, REPO_ROOT),
@@ -160,8 +175,8 @@ export function askApp(config: FleetConfig, environment: NodeJS.ProcessEnv = pro
 }
 
 /** Every app this machine runs (see placedReplicas): one sidecar per replica placed here, and the ask endpoint when needed. */
-export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string): Pm2App[] {
-  const sidecars = placedReplicas(config, host).map(({ server, replica }) => sidecarApp(config, server, environment, replica));
+export function fleetApps(config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string, storageUsers?: PreparedStorageUsers): Pm2App[] {
+  const sidecars = placedReplicas(config, host).map(({ server, replica }) => sidecarApp(config, server, environment, replica, storageUsers));
   const ask = askApp(config, environment);
   return ask ? [...sidecars, ask] : sidecars;
 }

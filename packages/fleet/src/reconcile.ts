@@ -4,6 +4,7 @@ import { APP_PREFIX, askApp, appName, replicaLabel, sidecarApp } from './fleet-a
 import type { Pm2Connection } from './pm2-connection.ts';
 import { placedReplicas } from './replica-placement.ts';
 import type { PlacedReplica } from './replica-placement.ts';
+import type { PreparedStorageUsers } from './storage-users.ts';
 import { askPortFor, askUrlFor } from './caddy/ask-server.ts';
 import { portTaken, waitAnswering, waitHealthy } from './server-health.ts';
 import { lastLogLines } from './server-logs.ts';
@@ -26,7 +27,7 @@ const START_TIMEOUT_MS = 30_000;
  * ones, restarts those whose effective config changed, and leaves the others
  * running with their sessions.
  */
-export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string): Promise<ReconcileResult> {
+export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environment: NodeJS.ProcessEnv = process.env, host?: string, storageUsers?: PreparedStorageUsers): Promise<ReconcileResult> {
   const result: ReconcileResult = { started: [], restarted: [], stopped: [], unchanged: [], failed: [] };
   const running = new Map((await pm2.list()).filter((process) => process.name.startsWith(APP_PREFIX)).map((process) => [process.name, process]));
   const wanted = config.servers.filter((server) => !server.disabled);
@@ -57,7 +58,7 @@ export async function reconcile(pm2: Pm2Connection, config: FleetConfig, environ
   const toWait: PlacedReplica[] = [];
   for (const placed of replicas) {
     const { server, replica, address, port } = placed;
-    const app = sidecarApp(config, server, environment, replica);
+    const app = sidecarApp(config, server, environment, replica, storageUsers);
     const label = replicaLabel(server, replica);
     const current = running.get(app.name);
     if (current && current.fingerprint === app.env.MCP_FLEET_FINGERPRINT && current.status === 'online') {

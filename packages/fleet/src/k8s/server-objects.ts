@@ -56,7 +56,8 @@ export function serverObjects(config: FleetConfig, raw: RawConfig, server: Serve
   const metadata = (name: string) => ({ name, namespace: options.namespace, labels });
   const selector = { matchLabels: serverSelector(server) };
   const podJson = podConfig(config, raw, server, redis, options);
-  const volumeSize = options.serverVolumes?.[server.name];
+  // --volume NAME=SIZE over the server's own "volume" key.
+  const volumeSize = options.serverVolumes?.[server.name] ?? server.volume;
   const configMap = {
     apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(configMapName(server)),
     data: { 'fleet.json': `${JSON.stringify(podJson, null, 2)}\n` },

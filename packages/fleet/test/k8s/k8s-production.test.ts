@@ -246,3 +246,25 @@ describe('a server\'s own volume', () => {
     assert.throws(() => manifestsFor(FLEET, { serverVolumes: { memory: 'lots' } }), isK8sError('FLEET_ERR_K8S_OPTION', /1Gi/));
   });
 });
+
+describe('a server\'s "volume" key', () => {
+  const withVolume = (block: Record<string, unknown>) => ({ ...FLEET, mcpServers: { ...FLEET.mcpServers, memory: { ...FLEET.mcpServers.memory, ...block } } });
+
+  test('gives each replica a volume of that size, validated against the API schema; --volume wins over it', () => {
+    const { objects } = manifestsFor(withVolume({ volume: '3Gi' }));
+    const memory = find(objects, 'StatefulSet', 'memory');
+    assert.equal(memory.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '3Gi');
+    validateObject(memory);
+    const overridden = manifestsFor(withVolume({ volume: '3Gi' }), { serverVolumes: { memory: '8Gi' } });
+    assert.equal(find(overridden.objects, 'StatefulSet', 'memory').spec.volumeClaimTemplates[0].spec.resources.requests.storage, '8Gi');
+  });
+
+  test('a bad size, or a volume on a url server, is an error at its JSON path', () => {
+    const problems = (raw: unknown) => parseConfig(raw, { env: SECRETS }).problems.map((problem) => `${problem.path}: ${problem.message}`);
+    assert.ok(problems(withVolume({ volume: '2G' })).some((line) => /^mcpServers\.memory\.volume: .*"500Mi" or "2Gi"/.test(line)), problems(withVolume({ volume: '2G' })).join('\n'));
+    assert.ok(problems(withVolume({ volume: 2 })).some((line) => line.startsWith('mcpServers.memory.volume: ')));
+    const onUrl = { ...FLEET, mcpServers: { ...FLEET.mcpServers, notion: { ...FLEET.mcpServers.notion, volume: '1Gi' } } };
+    assert.ok(problems(onUrl).some((line) => /^mcpServers\.notion\.volume: expected no "volume" on a url server/.test(line)), problems(onUrl).join('\n'));
+    assert.deepEqual(problems(withVolume({ volume: '500Mi' })), []);
+  });
+});
