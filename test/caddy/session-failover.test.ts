@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { hashPassword } from '@mcp-fleet/auth';
-import { parseConfig, REPLICA_PORT_STRIDE } from '@mcp-fleet/config';
-import { renderCaddyfile } from '../../packages/fleet/src/caddy/render-caddyfile.ts';
+import { REPLICA_PORT_STRIDE } from '@mcp-fleet/config';
 import { startRedisServer } from '../../packages/auth/test/storage/redis-server-process.ts';
 import type { RedisServer } from '../../packages/auth/test/storage/redis-server-process.ts';
-import { caddyStorageDir, startCaddy, testDomainLookup } from './through-caddy.ts';
+import { startCaddyForFleet, testDomainLookup } from './through-caddy.ts';
 import type { RunningCaddy } from './through-caddy.ts';
 import { runFleetCli } from '../support/fleet-cli.ts';
 import { freePort, freePortPair } from '../support/free-port.ts';
-import { waitFor } from '../support/processes.ts';
 import { initializeRequest, post } from '../support/raw-mcp.ts';
 import { obtainTokens } from '../support/raw-oauth.ts';
 
@@ -105,13 +103,7 @@ describe('a replica killed under load, through Caddy', () => {
     writeFileSync(env.MCP_FLEET_CONFIG, JSON.stringify(raw, null, 2), { mode: 0o600 });
     const up = await fleet('up');
     assert.equal(up.code, 0, up.stderr);
-    const parsed = parseConfig(raw, { configFile: env.MCP_FLEET_CONFIG, env: {} });
-    const caddyRoot = join(dir, 'caddy');
-    caddy = startCaddy(renderCaddyfile(parsed.config!, { httpPort: caddyPort, adminOff: true, storageDir: caddyStorageDir(caddyRoot) }), caddyRoot);
-    await waitFor(async () => {
-      if (caddy.process.exitCode !== null) throw new Error(`caddy exited:\n${caddy.logs.join('\n')}`);
-      return fetch(`${origin}/.well-known/oauth-authorization-server`).then((response) => (response.ok ? true : undefined), () => undefined);
-    }, { timeoutMs: 20_000, what: 'Caddy to route to the replicas' });
+    caddy = await startCaddyForFleet(raw, { configFile: env.MCP_FLEET_CONFIG, httpPort: caddyPort, root: join(dir, 'caddy'), origin });
     token = (await obtainTokens(origin, alice)).tokens.access_token;
   });
 

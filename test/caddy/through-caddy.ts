@@ -12,6 +12,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { CookieJar, parseForms } from '../support/browser-flow.ts';
 import { waitFor } from '../support/processes.ts';
 import { CADDY, isolatedCaddyEnv } from '../../packages/fleet/test/caddy/caddy-cli.ts';
+import { parseConfig } from '@mcp-fleet/config';
+import { renderCaddyfile } from '../../packages/fleet/src/caddy/render-caddyfile.ts';
 
 export const TEST_DOMAIN = 'mcp.test';
 
@@ -103,6 +105,26 @@ export async function caddyClient(caddy: RunningCaddy): Promise<CaddyClient> {
   const clientFetch = ((url: string | URL, init?: RequestInit) =>
     undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
   return { dispatcher, fetch: clientFetch, close: () => dispatcher.close() };
+}
+
+/**
+ * Caddy with the Caddyfile `mcp-fleet caddyfile` makes for the fleet config `raw` (plain
+ * HTTP on `httpPort`, its storage under `root`), once it routes `origin`'s AS metadata.
+ */
+export async function startCaddyForFleet(raw: unknown, options: { configFile: string; httpPort: number; root: string; origin: string }): Promise<RunningCaddy> {
+  const parsed = parseConfig(raw, { configFile: options.configFile, env: {} });
+  if (!parsed.config) throw new Error(`the fleet config is not valid: ${JSON.stringify(parsed.problems)}`);
+  const caddy = startCaddy(renderCaddyfile(parsed.config, { httpPort: options.httpPort, adminOff: true, storageDir: caddyStorageDir(options.root) }), options.root);
+  try {
+    await waitFor(async () => {
+      if (caddy.process.exitCode !== null) throw new Error(`caddy exited:\n${caddy.logs.join('\n')}`);
+      return fetch(`${options.origin}/.well-known/oauth-authorization-server`).then((response) => (response.ok ? true : undefined), () => undefined);
+    }, { timeoutMs: 20_000, what: 'Caddy to route to the replicas' });
+  } catch (error) {
+    await caddy.stop();
+    throw error;
+  }
+  return caddy;
 }
 
 /** Polls `url` through the client until Caddy answers at all (TLS included); returns that status. */
