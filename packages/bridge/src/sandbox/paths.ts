@@ -34,11 +34,19 @@ export function withRealPath(path: string): string[] {
 }
 
 /**
- * The directory that holds what a file needs: the nearest project root (a package.json)
- * above it, stopping below `stop` (a hidden root is never shown whole), else its own directory.
+ * The directory that holds what a file needs, stopping below `stop` (a hidden root is never
+ * shown whole): for a file inside node_modules, the project that installed it (Node resolves
+ * the package's dependencies up to there: a checkout under /tmp runs its servers from
+ * there); else the nearest project root (a package.json) above it, else its own directory.
  */
 export function projectRoot(file: string, stop: string): string {
   const start = isDirectory(file) ? file : dirname(file);
+  const segments = start.split(sep);
+  const installedAt = segments.indexOf('node_modules');
+  if (installedAt > 0) {
+    const project = segments.slice(0, installedAt).join(sep) || sep;
+    if (within(project, stop) && project !== stop) return project;
+  }
   for (let dir = start; within(dir, stop) && dir !== stop; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
   }
