@@ -31,3 +31,15 @@ test('a script outside node_modules under /tmp: its nearest project (package.jso
   assert.ok(plan.showBack.includes(join(dir, 'project')), `shown: ${plan.showBack.join(', ')}`);
   assert.ok(!plan.showBack.includes('/tmp'));
 });
+
+test('npx run in a project under /tmp: that project\'s node_modules and package.json are shown, not the directory', (t) => {
+  const project = mkdtempSync('/tmp/mcp-fleet-plan-');
+  t.after(() => rmSync(project, { recursive: true, force: true }));
+  mkdirSync(join(project, 'node_modules', '@scope', 'server'), { recursive: true });
+  mkdirSync(join(project, 'pm2'), { recursive: true });
+  writeFileSync(join(project, 'package.json'), '{}');
+  const plan = planSandbox({ command: 'npx', args: ['-y', '@scope/server'], cwd: project, path: '/usr/bin:/bin' }, sandbox(project));
+  assert.ok(plan.showBack.includes(join(project, 'node_modules')), `shown: ${plan.showBack.join(', ')}`);
+  assert.ok(plan.showBack.includes(join(project, 'package.json')));
+  assert.ok(!plan.showBack.includes(project), 'not the directory itself (its pm2/ stays hidden)');
+});

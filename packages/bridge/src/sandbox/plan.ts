@@ -77,6 +77,11 @@ export function planSandbox(child: ChildSpec, sandbox: SandboxConfig): SandboxPl
   const command = resolveCommand(child.command, cwd, child.path);
   if (command !== undefined) show(command, projectRoot);
   for (const file of fileArguments(child.args, cwd)) show(file, projectRoot);
+  // `npx PKG` finds PKG in the project it runs in: its node_modules and package.json are shown,
+  // not the whole directory (a config directory under /tmp may hold the fleet's pm2 socket).
+  for (const installed of ['node_modules', 'package.json'].map((name) => resolve(cwd, name))) {
+    if (existsSync(installed)) show(installed, (path) => path);
+  }
   const resolvConf = resolvConfDir();
   if (resolvConf !== undefined) show(resolvConf, (path) => path);
   // A path inside another one shown is already there.
