@@ -1,5 +1,5 @@
 import { clientAddressKey } from './client-address-key.ts';
-import { createMemoryFailureLog, type FailureLog, type FailureWindow } from './storage/failure-log.ts';
+import { createMemoryFailureLog, waitBelowLimit, type FailureLog, type FailureWindow } from './storage/failure-log.ts';
 
 /** Dynamic registrations per client address: claude.ai registers twice per connect, a flood far more. */
 export const REGISTRATIONS_PER_ADDRESS: FailureWindow = { max: 30, windowMs: 10 * 60_000 };
@@ -46,21 +46,15 @@ export class RegistrationLimiter {
   async admit(ip: string): Promise<RegistrationDecision> {
     const now = this.#now();
     const address = `registration:${clientAddressKey(ip)}`;
-    const addressWait = await this.#waitMs(address, this.#perAddress, now);
+    const addressWait = await waitBelowLimit(this.#log, address, this.#perAddress, now);
     if (addressWait > 0) return { allowed: false, retryAfterSeconds: Math.ceil(addressWait / 1000), scope: 'address' };
     const server = 'registration:server';
     const counted = { max: this.#perServer.max + 1, windowMs: this.#perServer.windowMs };
     if (await this.#log.add(server, now, counted) > this.#perServer.max) {
-      const serverWait = await this.#waitMs(server, counted, now);
+      const serverWait = await waitBelowLimit(this.#log, server, counted, now);
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(serverWait / 1000)), scope: 'server' };
     }
     await this.#log.add(address, now, this.#perAddress);
     return { allowed: true };
-  }
-
-  async #waitMs(key: string, window: FailureWindow, now: number): Promise<number> {
-    const times = await this.#log.recent(key, now - window.windowMs);
-    if (times.length < window.max) return 0;
-    return times[times.length - window.max] + window.windowMs - now;
   }
 }

@@ -35,7 +35,6 @@ export function guardConnections(app: FastifyInstance, limits: ConnectionLimits,
   const proxies = new TrustedProxies(options.trustedProxies);
   const perAddress = new Map<string, number>();
   const warned = new Map<string, number>();
-  let open = 0;
 
   const warnOnce = (key: string, fields: object, message: string) => {
     const now = Date.now();
@@ -54,12 +53,8 @@ export function guardConnections(app: FastifyInstance, limits: ConnectionLimits,
 
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
-    open += 1;
     sockets.add(socket);
-    socket.once('close', () => {
-      open -= 1;
-      sockets.delete(socket);
-    });
+    socket.once('close', () => sockets.delete(socket));
     const address = socket.remoteAddress;
     if (address === undefined || proxies.trusts(address)) return;
     const key = clientAddressKey(address);
@@ -98,7 +93,7 @@ export function guardConnections(app: FastifyInstance, limits: ConnectionLimits,
     }
   });
 
-  return { get open() { return open; } };
+  return { get open() { return sockets.size; } };
 }
 
 /** Whether the request announced a body that has not all arrived. */

@@ -18,6 +18,13 @@ export interface FailureLog {
   clear(key: string): Promise<void>;
 }
 
+/** Milliseconds until `key` drops below `window.max` entries in its window; 0 when it is below. */
+export async function waitBelowLimit(log: FailureLog, key: string, window: FailureWindow, now: number): Promise<number> {
+  const times = await log.recent(key, now - window.windowMs);
+  if (times.length < window.max) return 0;
+  return times[times.length - window.max] + window.windowMs - now;
+}
+
 /** One process's failures; at most `maxKeys` keys, the least recently failed dropped first. */
 export function createMemoryFailureLog(options: { maxKeys?: number } = {}): FailureLog {
   const maxKeys = options.maxKeys ?? 50_000;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { clientAddressKey } from '../client-address-key.ts';
-import { createMemoryFailureLog, type FailureLog, type FailureWindow } from '../storage/failure-log.ts';
+import { createMemoryFailureLog, waitBelowLimit, type FailureLog, type FailureWindow } from '../storage/failure-log.ts';
 
 export type RateLimitWindow = FailureWindow;
 
@@ -97,7 +97,7 @@ export class LoginRateLimiter {
   }
 
   async #lockDecision(keys: AttemptKeys, now: number): Promise<RateLimitDecision> {
-    const waits = await Promise.all([this.#waitMs(keys.pair, this.#perPair, now), this.#waitMs(keys.ip, this.#perIp, now)]);
+    const waits = await Promise.all([waitBelowLimit(this.#failures, keys.pair, this.#perPair, now), waitBelowLimit(this.#failures, keys.ip, this.#perIp, now)]);
     const wait = Math.max(...waits);
     return wait === 0 ? ALLOWED : { allowed: false, retryAfterSeconds: Math.ceil(wait / 1000), limit: 'lockout' };
   }
@@ -114,13 +114,6 @@ export class LoginRateLimiter {
     const slotStart = now - (now % this.#slowDownMs);
     if (await this.#failures.add(`${keys.tries}@${slotStart}`, now, { max: 2, windowMs: this.#slowDownMs }) === 1) return ALLOWED;
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((slotStart + this.#slowDownMs - now) / 1000)), limit: 'slow_down' };
-  }
-
-  /** Milliseconds until this key drops below its limit; 0 when it is below. */
-  async #waitMs(key: string, window: RateLimitWindow, now: number): Promise<number> {
-    const times = await this.#failures.recent(key, now - window.windowMs);
-    if (times.length < window.max) return 0;
-    return times[times.length - window.max] + window.windowMs - now;
   }
 }
 
